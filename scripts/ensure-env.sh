@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs whatever is missing for Vigil, and nothing that is already there:
+# Debian packages (redis-server; a compiler and Python headers for quickfix),
+# then a virtual environment in .venv with Vigil and its dependencies.
+# Re-running it costs a second once everything is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+PY=${PYTHON:-python3}
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v "$PY" >/dev/null || missing+=(python3)
+command -v g++ >/dev/null || missing+=(g++)
+"$PY" -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+[ -n "$("$PY" -c 'import sysconfig; print(sysconfig.get_path("include"))' 2>/dev/null)" ] \
+  && [ -f "$("$PY" -c 'import sysconfig; print(sysconfig.get_path("include"))')/Python.h" ] || missing+=(python3-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]} ..."
+  sudo_if_needed apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || { echo "Vigil needs Python 3.11 or newer; $PY is $("$PY" --version)" >&2; exit 1; }
+
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+stamp=.venv/.vigil-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "installing Python dependencies into .venv (the first time, quickfix compiles from source: about 5 minutes) ..."
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,235 @@
+"""The base of every Vigil actor: lifecycle, recovery from Redis, heartbeats, tracing.
+
+A subclass is a thin shell around plain domain objects. It fills in hooks:
+
+    on_start(config)      build domain objects; no side effects yet
+    restore(snapshot)     load state from a snapshot
+    apply(event, seq)     apply one logged event (on replay and after `persist`)
+    snapshot()            state to snapshot, or None for "never snapshot"
+    on_running()          recovery completed: side effects may begin
+    on_message(msg, sender), on_wakeup(payload), on_stop()
+
+and calls `persist(event)` before acknowledging anything, `tell`/`reply` to
+send. An exception escaping a handler is a crash: the reason is written to
+the registry and the process exits, so its supervisor restarts it from Redis
+(let it crash, as OTP does) instead of running on with half-applied state.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+import redis
+from thespian.actors import (
+    Actor,
+    ActorExitRequest,
+    ChildActorExited,
+    PoisonMessage,
+    ThespianWatch,
+    WakeupMessage,
+    WatchMessage,
+)
+
+from vigil import telemetry
+from vigil.clock import Clock, LiveClock
+from vigil.lifecycle import Lifecycle, State
+from vigil.messages import ActorReady, ActorStartFailed, Envelope, InitActor, InjectFault, Ping, Pong, Shutdown
+from vigil.procs import set_pdeathsig
+from vigil.registry import Registry
+from vigil.state_store import StateStore
+
+log = logging.getLogger("vigil.actor")
+
+CRASH_EXIT_CODE = 70
+
+
+class Refused(Exception):
+    """Raised by a handler to turn a message down without crashing."""
+
+
+class VigilActor(Actor):
+    snapshot_every = 100
+    """Events between two snapshots."""
+
+    # ---- hooks -------------------------------------------------------
+    def on_start(self, config: Any) -> None:
+        pass
+
+    def restore(self, snapshot: Any) -> None:
+        pass
+
+    def apply(self, event: Any, seq: int) -> None:
+        pass
+
+    def snapshot(self) -> Any:
+        return None
+
+    def on_running(self) -> None:
+        pass
+
+    def on_message(self, msg: Any, sender: Any) -> None:
+        raise Refused(f"{self.path} does not handle {type(msg).__name__}")
+
+    def on_wakeup(self, payload: Any) -> None:
+        pass
+
+    def on_child_exited(self, msg: ChildActorExited) -> None:
+        pass
+
+    def on_stop(self) -> None:
+        pass
+
+    def watched_fds(self) -> list[int]:
+        """File descriptors whose readiness should wake this actor (sockets, queues)."""
+        return []
+
+    def on_ready_fds(self, fds: list[int]) -> None:
+        pass
+
+    # ---- services ----------------------------------------------------
+    def persist(self, event: Any) -> int:
+        """Make `event` durable, then apply it. Returns its sequence number."""
+        seq = self.store.append(event)
+        self.apply(event, seq)
+        if self.snapshot_every and seq - self._snapshot_seq >= self.snapshot_every:
+            data = self.snapshot()
+            if data is not None:
+                self.store.snapshot(data, seq)
+                self._snapshot_seq = seq
+        return seq
+
+    def tell(self, address: Any, msg: Any) -> None:
+        self.send(address, Envelope(msg, telemetry.current_traceparent()))
+
+    reply = tell
+
+    def set_state(self, state: State) -> None:
+        self.lifecycle.to(state)
+        self.registry.update(self.path, state=state.value)
+
+    # ---- message loop ------------------------------------------------
+    def receiveMessage(self, msg: Any, sender: Any) -> Any:
+        if isinstance(msg, Ping):  # liveness: answered first and untraced
+            self.send(sender, Pong(msg.seq))
+            return self._watch()
+        try:
+            if isinstance(msg, Envelope):
+                with telemetry.span(type(msg.message).__name__, msg.traceparent, **{"vigil.actor": self.path}):
+                    self._handle(msg.message, sender)
+            else:
+                self._handle(msg, sender)
+        except Exception as exc:  # a bug or a broken invariant: crash and be restarted
+            self._crash(f"{type(exc).__name__}: {exc}")
+        return self._watch()
+
+    def _watch(self) -> Any:
+        fds = self.watched_fds() if getattr(self, "lifecycle", None) and self.lifecycle.active else []
+        return ThespianWatch(fds) if fds else None
+
+    def _handle(self, msg: Any, sender: Any) -> None:
+        if isinstance(msg, InitActor):
+            self._init(msg, sender)
+        elif isinstance(msg, Shutdown):
+            self.begin_shutdown(msg, sender)
+        elif isinstance(msg, ActorExitRequest):
+            self._stop_now()
+        elif isinstance(msg, WakeupMessage):
+            self.on_wakeup(msg.payload)
+        elif isinstance(msg, WatchMessage):
+            self.on_ready_fds(list(msg.ready))
+        elif isinstance(msg, ChildActorExited):
+            self.on_child_exited(msg)
+        elif isinstance(msg, InjectFault):
+            self._inject(msg, sender)
+        elif isinstance(msg, PoisonMessage):
+            log.warning("%s: message could not be delivered: %r", getattr(self, "path", "?"), msg.poisonMessage)
+        elif not getattr(self, "lifecycle", None) or not self.lifecycle.active:
+            state = self.lifecycle.state.value if getattr(self, "lifecycle", None) else "not started"
+            self.reply(sender, Refused(f"{getattr(self, 'path', 'actor')} is {state}"))
+        else:
+            try:
+                self.on_message(msg, sender)
+            except Refused as refusal:
+                self.reply(sender, refusal)
+
+    # ---- lifecycle ---------------------------------------------------
+    def _init(self, msg: InitActor, parent: Any) -> None:
+        self.path, self.spec, self.context = msg.path, msg.spec, msg.context
+        self.incarnation = msg.incarnation
+        self.parent = parent
+        self.lifecycle = Lifecycle()
+        self.clock: Clock = LiveClock()
+        set_pdeathsig()
+        telemetry.configure(self.path, msg.context.run_dir)
+        self.redis = redis.Redis.from_url(msg.context.redis_url)
+        self.registry = Registry(self.redis, msg.context.name)
+        # pid first: if start-up hangs, the supervisor can still kill us
+        self.registry.update(self.path, pid=os.getpid(), state=State.STARTING.value)
+        self.registry.clear_field(self.path, "exit")
+        self.store = StateStore(self.redis, msg.context.name, self.path)
+        self._snapshot_seq = 0
+        try:
+            with telemetry.span("start", **{"vigil.actor": self.path, "vigil.incarnation": self.incarnation}):
+                self.on_start(self.spec.config)
+                self.set_state(State.RECOVERING)
+                self._recover()
+                self.set_state(State.RUNNING)
+                self.on_running()
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            self.registry.update(self.path, state=State.FAILED.value, exit=f"failed to start: {reason}")
+            self.send(parent, ActorStartFailed(self.path, reason))
+            self.send(self.myAddress, ActorExitRequest())
+            return
+        self.report_ready()
+
+    def _recover(self) -> None:
+        recovered = self.store.load()
+        if recovered.snapshot is not None:
+            self.restore(recovered.snapshot)
+        for seq, event in recovered.events:
+            self.apply(event, seq)
+        self._snapshot_seq = recovered.snapshot_seq
+
+    def report_ready(self) -> None:
+        self.send(self.parent, ActorReady(self.path, os.getpid()))
+
+    def begin_shutdown(self, msg: Shutdown, sender: Any) -> None:
+        """Workers stop at once; a supervisor first stops its children."""
+        self.exit_normally(f"normal: {msg.reason}")
+
+    def exit_normally(self, why: str) -> None:
+        self.registry.update(self.path, exit=why)
+        self._stop_now()
+        self.send(self.myAddress, ActorExitRequest())
+
+    def _stop_now(self) -> None:
+        if not getattr(self, "lifecycle", None) or self.lifecycle.state in (State.STOPPED, State.FAILED):
+            return
+        if self.lifecycle.state is not State.STOPPING:
+            self.set_state(State.STOPPING)
+        try:
+            self.on_stop()
+        finally:
+            self.set_state(State.STOPPED)
+            telemetry.flush()
+
+    def _crash(self, reason: str) -> None:
+        log.error("%s crashed: %s", getattr(self, "path", "?"), reason, exc_info=True)
+        try:
+            self.registry.update(self.path, state=State.FAILED.value, exit=f"crashed: {reason}")
+            telemetry.flush()
+        finally:
+            os._exit(CRASH_EXIT_CODE)
+
+    def _inject(self, fault: InjectFault, sender: Any) -> None:
+        if fault.kind == "crash":
+            raise RuntimeError("injected crash")
+        if fault.kind == "hang":
+            time.sleep(fault.seconds)  # blocks the message loop on purpose: no heartbeat replies
+        elif fault.kind == "exit":
+            self.exit_normally("normal: asked to exit")
+        else:
+            self.reply(sender, Refused(f"unknown fault kind {fault.kind!r} (crash, hang or exit)"))

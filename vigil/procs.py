@@ -1,0 +1,87 @@
+"""Operating-system process helpers: free ports, parent-death signals, leftovers.
+
+Every process of one Vigil run is started with VIGIL_RUN_ID in its
+environment (actor processes are forked, so they inherit it). /proc shows
+the environment a process started with, which lets `vigil down` and the
+tests find any process of a run that escaped its supervisor.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+RUN_ID_VAR = "VIGIL_RUN_ID"
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("0.0.0.0", port))
+        except OSError:
+            return True
+    return False
+
+
+def set_pdeathsig() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies: no orphans."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass  # not Linux: `vigil down` still sweeps leftovers by run id
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is dead for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def processes_of_run(run_id: str) -> list[int]:
+    """Pids of live processes started with VIGIL_RUN_ID=run_id."""
+    marker = f"{RUN_ID_VAR}={run_id}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in env.split(b"\0") and pid_alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_and_wait(pids: list[int], timeout: float = 5.0) -> list[int]:
+    """SIGKILL each pid and wait until gone; returns those still alive at the deadline."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    alive = [p for p in pids if pid_alive(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.01)
+        alive = [p for p in alive if pid_alive(p)]
+    return alive

@@ -1,0 +1,74 @@
+"""What the running tree looks like, kept in Redis for `vigil status`.
+
+One hash per actor at NS:actor:PATH and the tree order at NS:tree. A
+supervisor writes what it knows of a child (pid, restarts, why it last
+restarted, its address); the actor writes its own lifecycle state and, when
+it exits on purpose, why. An actor killed by a signal writes nothing, and
+that silence is how its supervisor tells a crash from a normal exit.
+"""
+from __future__ import annotations
+
+import base64
+import pickle
+import time
+from typing import Any
+
+import redis
+
+FIELDS = ("path", "kind", "type", "state", "pid", "restarts", "last_reason", "last_restart_at", "exit")
+
+
+class Registry:
+    def __init__(self, client: redis.Redis, namespace: str) -> None:
+        self._redis = client
+        self._ns = namespace
+
+    def _key(self, path: str) -> str:
+        return f"{self._ns}:actor:{path}"
+
+    def declare_tree(self, records: list[dict[str, Any]]) -> None:
+        """Start of a run: the tree in order, every actor not yet started."""
+        pipe = self._redis.pipeline()
+        pipe.delete(f"{self._ns}:tree", f"{self._ns}:outcome")
+        for rec in records:
+            pipe.delete(self._key(rec["path"]))
+            pipe.hset(self._key(rec["path"]), mapping={"state": "stopped", "restarts": 0, **rec})
+            pipe.rpush(f"{self._ns}:tree", rec["path"])
+        pipe.execute()
+
+    def update(self, path: str, **fields: Any) -> None:
+        self._redis.hset(self._key(path), mapping={k: _text(v) for k, v in fields.items()})
+
+    def clear_field(self, path: str, field: str) -> None:
+        self._redis.hdel(self._key(path), field)
+
+    def set_address(self, path: str, address: Any) -> None:
+        self._redis.hset(self._key(path), "address", base64.b64encode(pickle.dumps(address)))
+
+    def address(self, path: str) -> Any:
+        raw = self._redis.hget(self._key(path), "address")
+        return pickle.loads(base64.b64decode(raw)) if raw else None
+
+    def get(self, path: str) -> dict[str, str]:
+        raw = self._redis.hgetall(self._key(path))
+        return {k.decode(): v.decode() for k, v in raw.items() if k != b"address"}
+
+    def tree(self) -> list[dict[str, str]]:
+        paths = [p.decode() for p in self._redis.lrange(f"{self._ns}:tree", 0, -1)]
+        return [self.get(p) for p in paths]
+
+    def record_outcome(self, reason: str) -> None:
+        """The root supervisor gave up: say why, for the daemon and the operator."""
+        self._redis.set(f"{self._ns}:outcome", reason)
+
+    def outcome(self) -> str | None:
+        raw = self._redis.get(f"{self._ns}:outcome")
+        return raw.decode() if raw else None
+
+
+def _text(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def now_text() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"

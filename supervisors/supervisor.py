@@ -169,7 +169,6 @@ class Supervisor(VigilActor):
         now = self.clock.monotonic()
         child.status, child.pid = "running", msg.pid
         child.last_pong, child.next_ping = now, now
-        self.registry.set_address(child.spec.path, sender)  # the real address: only now can it be shared
         self._finish("start", self.children.index(child))
 
     def _stop_child(self, index: int) -> float | None:
@@ -209,6 +208,8 @@ class Supervisor(VigilActor):
         recorded = self.registry.get(child.spec.path).get("exit", "")
         if was == "stopping":
             self.registry.update(child.spec.path, state=State.STOPPED.value, pid="")
+            self.registry.event(child.spec.path, "exited", reason=child.kill_reason or "stopped", abnormal=0)
+            child.kill_reason = None
             self._finish("stop", index)
             return
         reason = child.kill_reason or recorded or SILENT_EXIT
@@ -216,6 +217,7 @@ class Supervisor(VigilActor):
         child.kill_reason = None
         self.registry.update(child.spec.path, state=(State.FAILED if abnormal else State.STOPPED).value,
                              pid="", last_reason=reason)
+        self.registry.event(child.spec.path, "exited", reason=reason, abnormal=int(abnormal))
         if self._phase == "starting" and self._op == ("start", index):
             self._give_up(f"{child.spec.id} did not start: {reason}")
         elif self._phase in ("starting", "running"):
@@ -232,8 +234,8 @@ class Supervisor(VigilActor):
             return
         if not self.intensity.allow():
             sup = self.spec.supervisor
-            self._give_up(f"{child.spec.id} failed {self.intensity.recent} times within {sup.period:g} s "
-                          f"(intensity {sup.intensity}); last: {reason}")
+            self._give_up(f"{child.spec.id}: {self.intensity.recent} failures within {sup.period:g} s "
+                          f"exceed intensity {sup.intensity}; last: {reason}")
             return
         targets = [i for i in affected_children(self.strategy, len(self.children), index)
                    if not self.children[i].finished]
@@ -257,6 +259,7 @@ class Supervisor(VigilActor):
     def _exit_failed(self) -> None:
         self.set_state(State.FAILED)
         self.registry.update(self.path, exit=f"gave up: {self._why}")
+        self.registry.event(self.path, "gave_up", reason=self._why)
         if self.path == "root":
             self.registry.record_outcome(self._why)
         if self._never_started:  # the parent is still waiting for our start to finish

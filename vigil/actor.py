@@ -108,6 +108,7 @@ class VigilActor(Actor):
     def set_state(self, state: State) -> None:
         self.lifecycle.to(state)
         self.registry.update(self.path, state=state.value)
+        self.registry.event(self.path, state.value, pid=os.getpid())
 
     # ---- message loop ------------------------------------------------
     def receiveMessage(self, msg: Any, sender: Any) -> Any:
@@ -167,6 +168,7 @@ class VigilActor(Actor):
         self.registry = Registry(self.redis, msg.context.name)
         # pid first: if start-up hangs, the supervisor can still kill us
         self.registry.update(self.path, pid=os.getpid(), state=State.STARTING.value)
+        self.registry.set_address(self.path, self.myAddress)
         self.registry.clear_field(self.path, "exit")
         self.store = StateStore(self.redis, msg.context.name, self.path)
         self._snapshot_seq = 0

@@ -105,7 +105,6 @@ class Daemon:
         self.asys = ActorSystem("multiprocTCPBase", {"Admin Port": self.admin_port},
                                 logDefs=_thespian_logging(self.run_dir), transientUnique=True)
         self.root = self.asys.createActor(ROOT_START.replace(":", "."))
-        self.registry.set_address("root", self.root)
         budget = system.start_timeout_ms / 1000.0 * (len(records) + 1)
         reply = self.asys.ask(self.root, InitActor("root", root_spec(self.topo), context), budget)
         if isinstance(reply, ActorStartFailed):

@@ -1,6 +1,8 @@
 """What the running tree looks like, kept in Redis for `vigil status`.
 
-One hash per actor at NS:actor:PATH and the tree order at NS:tree. A
+One hash per actor at NS:actor:PATH, the tree order at NS:tree, and the
+tree's history at NS:events (a capped stream: every lifecycle change,
+every exit and why, every decision to give up). A
 supervisor writes what it knows of a child (pid, restarts, why it last
 restarted, its address); the actor writes its own lifecycle state and, when
 it exits on purpose, why. An actor killed by a signal writes nothing, and
@@ -10,12 +12,11 @@ from __future__ import annotations
 
 import base64
 import pickle
-import time
 from typing import Any
 
 import redis
 
-FIELDS = ("path", "kind", "type", "state", "pid", "restarts", "last_reason", "last_restart_at", "exit")
+EVENTS_KEPT = 10_000
 
 
 class Registry:
@@ -29,12 +30,21 @@ class Registry:
     def declare_tree(self, records: list[dict[str, Any]]) -> None:
         """Start of a run: the tree in order, every actor not yet started."""
         pipe = self._redis.pipeline()
-        pipe.delete(f"{self._ns}:tree", f"{self._ns}:outcome")
+        pipe.delete(f"{self._ns}:tree", f"{self._ns}:outcome", f"{self._ns}:events")
         for rec in records:
             pipe.delete(self._key(rec["path"]))
             pipe.hset(self._key(rec["path"]), mapping={"state": "stopped", "restarts": 0, **rec})
             pipe.rpush(f"{self._ns}:tree", rec["path"])
         pipe.execute()
+
+    def event(self, path: str, what: str, **detail: Any) -> None:
+        """Append to the tree's history (what `vigil status` and drill reports replay)."""
+        entry = {"path": path, "what": what, **{k: _text(v) for k, v in detail.items()}}
+        self._redis.xadd(f"{self._ns}:events", entry, maxlen=EVENTS_KEPT, approximate=True)
+
+    def events(self) -> list[dict[str, str]]:
+        return [{k.decode(): v.decode() for k, v in fields.items()}
+                for _, fields in self._redis.xrange(f"{self._ns}:events")]
 
     def update(self, path: str, **fields: Any) -> None:
         self._redis.hset(self._key(path), mapping={k: _text(v) for k, v in fields.items()})
@@ -69,6 +79,3 @@ class Registry:
 def _text(value: Any) -> Any:
     return "" if value is None else value
 
-
-def now_text() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"

@@ -36,6 +36,7 @@ class _Child:
     incarnation: int = 0
     last_reason: str = ""
     kill_reason: str | None = None  # why we killed it ourselves, when we did
+    start_failure: tuple[str, str] | None = None  # (innermost actor path, why) when it reported one
     finished: bool = False  # exited and is not to be restarted (temporary, or transient that ended well)
     ping_seq: int = 0
     next_ping: float = 0.0
@@ -71,7 +72,8 @@ class Supervisor(VigilActor):
             self._child_ready(sender, msg)
         elif isinstance(msg, ActorStartFailed):
             child = self._child_at(sender)
-            if child is not None:
+            if child is not None:  # a supervisor child passes on the innermost failure
+                child.start_failure = (msg.path, msg.reason)
                 child.kill_reason = f"failed to start: {msg.reason}"
         elif isinstance(msg, Pong):
             child = self._child_at(sender)
@@ -156,7 +158,7 @@ class Supervisor(VigilActor):
     def _start_child(self, index: int) -> None:
         child = self.children[index]
         module, _, cls = child.spec.start.partition(":")
-        child.status, child.pid, child.kill_reason = "starting", None, None
+        child.status, child.pid, child.kill_reason, child.start_failure = "starting", None, None, None
         child.address = self.createActor(f"{module}.{cls}")
         self.registry.update(child.spec.path, restarts=child.restarts, last_reason=child.last_reason, pid="")
         self.send(child.address, InitActor(child.spec.path, child.spec, self.context, child.incarnation))
@@ -219,7 +221,8 @@ class Supervisor(VigilActor):
                              pid="", last_reason=reason)
         self.registry.event(child.spec.path, "exited", reason=reason, abnormal=int(abnormal))
         if self._phase == "starting" and self._op == ("start", index):
-            self._give_up(f"{child.spec.id} did not start: {reason}")
+            self._start_failure = child.start_failure or (child.spec.path, reason)
+            self._give_up("{} did not start: {}".format(*self._start_failure))
         elif self._phase in ("starting", "running"):
             self._child_failed(index, reason, abnormal)
         if self._op == ("start", index):
@@ -263,7 +266,7 @@ class Supervisor(VigilActor):
         if self.path == "root":
             self.registry.record_outcome(self._why)
         if self._never_started:  # the parent is still waiting for our start to finish
-            self.send(self.parent, ActorStartFailed(self.path, self._why))
+            self.send(self.parent, ActorStartFailed(*getattr(self, "_start_failure", (self.path, self._why))))
         self.send(self.myAddress, ActorExitRequest())
 
     # ---- liveness ----------------------------------------------------

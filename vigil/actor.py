@@ -108,7 +108,7 @@ class VigilActor(Actor):
     def set_state(self, state: State) -> None:
         self.lifecycle.to(state)
         self.registry.update(self.path, state=state.value)
-        self.registry.event(self.path, state.value, pid=os.getpid())
+        self.registry.event(self.path, state.value, pid=os.getpid(), at_ns=self.clock.now_ns())
 
     # ---- message loop ------------------------------------------------
     def receiveMessage(self, msg: Any, sender: Any) -> Any:

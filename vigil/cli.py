@@ -158,7 +158,7 @@ def _follow(daemon: subprocess.Popen, run_dir: Path) -> int:
             time.sleep(0.5)
     except KeyboardInterrupt:
         print("stopping ...", flush=True)
-        daemon.send_signal(signal.SIGTERM)
+        daemon.send_signal(signal.SIGINT)
         daemon.wait(DOWN_TIMEOUT_S)
     why = (last_exit(run_dir) or {}).get("reason", "unknown")
     print(f"Vigil stopped: {why}")

@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         topo = dataclasses.replace(topo, system=dataclasses.replace(topo.system, run_dir=args.run_dir))
     daemon = Daemon(topo, args.admin_port or topo.system.admin_port)
     signal.signal(signal.SIGTERM, lambda *_: daemon.request_stop("stopped by vigil down"))
-    signal.signal(signal.SIGINT, lambda *_: daemon.request_stop("interrupted"))
+    signal.signal(signal.SIGINT, lambda *_: daemon.request_stop("interrupted (Ctrl-C)"))
     return daemon.run()
 
 

@@ -75,8 +75,7 @@ def test_up_names_the_actor_that_did_not_start_and_why(vigil):
                                                  config="{why: 'no route to 10.9.9.9'}"), worker("never")]))
     up = run.up()
     assert up.returncode == 1
-    assert "root/venue" in up.stderr or "venue did not start" in up.stderr, up.stderr
-    assert "ConnectionError: no route to 10.9.9.9" in up.stderr
+    assert "root/venue did not start: ConnectionError: no route to 10.9.9.9" in up.stderr, up.stderr
     wait_for(lambda: not run.leftovers(), what="the failed start to leave no process")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import fcntl
 import logging
 import os
 import signal
@@ -156,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     topo = load_topology(args.topology)
     if args.run_dir:
         topo = dataclasses.replace(topo, system=dataclasses.replace(topo.system, run_dir=args.run_dir))
+    Path(topo.system.run_dir).mkdir(parents=True, exist_ok=True)
+    lock = open(Path(topo.system.run_dir) / "vigil.lock", "w")
+    try:  # held for the daemon's life: one Vigil per run directory, even when two `vigil up` race
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"Vigil is already running from {topo.system.run_dir}", file=sys.stderr)
+        return 1
     daemon = Daemon(topo, args.admin_port or topo.system.admin_port)
     signal.signal(signal.SIGTERM, lambda *_: daemon.request_stop("stopped by vigil down"))
     signal.signal(signal.SIGINT, lambda *_: daemon.request_stop("interrupted (Ctrl-C)"))

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # `vigil status | head`
+        sys.stderr.close()
+        return 0
     except TopologyError as err:
         print(err, file=sys.stderr)
         return 2
@@ -168,8 +171,11 @@ def _follow(daemon: subprocess.Popen, run_dir: Path) -> int:
 # ---- status --------------------------------------------------------------
 def cmd_status(args: argparse.Namespace) -> int:
     run_dir = _resolve_run_dir(args)
-    if running(run_dir) is None:
+    info = running(run_dir)
+    if info is None:
         raise CliError(_not_running(run_dir))
+    if not info.get("redis_url"):
+        raise CliError(f"Vigil is still starting (pid {info['pid']}); try again in a moment")
     if args.json:
         print(json.dumps(_status(run_dir), indent=2))
     else:

@@ -40,6 +40,7 @@ class Lifecycle:
         self.state = State.STARTING
 
     def to(self, target: State) -> None:
+        target = State(target)
         if target not in _TRANSITIONS[self.state]:
             raise InvalidTransition(self.state, target)
         self.state = target

@@ -30,6 +30,8 @@ class Registry:
     def declare_tree(self, records: list[dict[str, Any]]) -> None:
         """Start of a run: the tree in order, every actor not yet started."""
         pipe = self._redis.pipeline()
+        for old in self._redis.lrange(f"{self._ns}:tree", 0, -1):  # actors dropped from the topology
+            pipe.delete(self._key(old.decode()))
         pipe.delete(f"{self._ns}:tree", f"{self._ns}:outcome", f"{self._ns}:events")
         for rec in records:
             pipe.delete(self._key(rec["path"]))
@@ -77,5 +79,7 @@ class Registry:
 
 
 def _text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
     return "" if value is None else value
 

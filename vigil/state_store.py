@@ -64,11 +64,12 @@ class StateStore:
         self._snapshot(keys=[self._snap_key, self._log_key], args=[seq, json.dumps(data)])
 
     def load(self) -> Recovered:
-        snap = self._redis.hgetall(self._snap_key)
+        # One transaction: a snapshot taken between the two reads would otherwise hide events.
+        snap, entries = self._redis.pipeline(transaction=True).hgetall(self._snap_key).xrange(self._log_key).execute()
         snap_seq = int(snap[b"seq"]) if snap else 0
         data = json.loads(snap[b"data"]) if snap else None
-        entries = self._redis.xrange(self._log_key, min=f"0-{snap_seq + 1}")
-        events = tuple((int(eid.split(b"-")[1]), json.loads(fields[b"e"])) for eid, fields in entries)
+        events = tuple((seq, json.loads(fields[b"e"])) for seq, fields in
+                       ((int(eid.split(b"-")[1]), fields) for eid, fields in entries) if seq > snap_seq)
         return Recovered(data, snap_seq, events)
 
     def log_length(self) -> int:

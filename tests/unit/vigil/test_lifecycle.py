@@ -167,15 +167,15 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.model = S.STARTING
         self.history = [S.STARTING]
 
-    @rule(target=st.sampled_from(list(S)))
-    def request(self, target):
-        if target in ALLOWED[self.model]:
-            self.lc.to(target)
-            self.model = target
-            self.history.append(target)
+    @rule(wanted=st.sampled_from(list(S)))
+    def request(self, wanted):
+        if wanted in ALLOWED[self.model]:
+            self.lc.to(wanted)
+            self.model = wanted
+            self.history.append(wanted)
         else:
             with pytest.raises(InvalidTransition):
-                self.lc.to(target)
+                self.lc.to(wanted)
 
     @invariant()
     def state_matches_model(self):

@@ -57,6 +57,8 @@ class Supervisor(VigilActor):
         self._phase = "starting"  # starting | running | stopping | giving_up
         self._why = ""
         self._stop_requester: Any = None
+        self._never_started = False
+        self._start_failure: tuple[str, str] | None = None
         intervals = [c.spec.heartbeat.interval_ms for c in self.children] or [1000]
         self._tick = timedelta(milliseconds=max(5, min(intervals) // 4))
 
@@ -108,7 +110,7 @@ class Supervisor(VigilActor):
         while self._op is None and self._ops:
             kind, arg = self._ops.pop(0)
             if kind == "start" and self.children[arg].status == "down" and not self.children[arg].finished:
-                self._begin(("start", arg), self.context_timeout())
+                self._begin(("start", arg), self._start_timeout())
                 self._start_child(arg)
             elif kind == "stop" and self.children[arg].status != "down":
                 self._begin(("stop", arg), self._stop_child(arg))
@@ -136,7 +138,7 @@ class Supervisor(VigilActor):
             return
         child = self.children[index]
         if kind == "start":
-            child.kill_reason = f"did not start within {self.context_timeout() * 1000:.0f} ms"
+            child.kill_reason = f"did not start within {self._start_timeout() * 1000:.0f} ms"
         else:
             child.kill_reason = f"did not stop within {child.spec.shutdown} ms: killed"
         self._kill(child)
@@ -151,7 +153,7 @@ class Supervisor(VigilActor):
         elif self._phase == "giving_up":
             self._exit_failed()
 
-    def context_timeout(self) -> float:
+    def _start_timeout(self) -> float:
         return self.context.start_timeout_ms / 1000.0
 
     # ---- starting and stopping children ------------------------------
@@ -161,6 +163,7 @@ class Supervisor(VigilActor):
         child.status, child.pid, child.kill_reason, child.start_failure = "starting", None, None, None
         child.address = self.createActor(f"{module}.{cls}")
         self.registry.update(child.spec.path, restarts=child.restarts, last_reason=child.last_reason, pid="")
+        self.registry.clear_field(child.spec.path, "exit")  # what it records from now on is about this incarnation
         self.send(child.address, InitActor(child.spec.path, child.spec, self.context, child.incarnation))
         child.incarnation += 1
 
@@ -266,7 +269,7 @@ class Supervisor(VigilActor):
         if self.path == "root":
             self.registry.record_outcome(self._why)
         if self._never_started:  # the parent is still waiting for our start to finish
-            self.send(self.parent, ActorStartFailed(*getattr(self, "_start_failure", (self.path, self._why))))
+            self.send(self.parent, ActorStartFailed(*(self._start_failure or (self.path, self._why))))
         self.send(self.myAddress, ActorExitRequest())
 
     # ---- liveness ----------------------------------------------------

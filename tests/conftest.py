@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
 
 SUPPORT = Path(__file__).parent / "support"
 sys.path.insert(0, str(SUPPORT))
@@ -16,6 +17,13 @@ def redis_server(tmp_path):
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def redis_client(redis_server):
+    conn = redis.Redis.from_url(redis_server.url)
+    yield conn
+    conn.close()
 
 
 @pytest.fixture

@@ -169,7 +169,6 @@ class VigilActor(Actor):
         # pid first: if start-up hangs, the supervisor can still kill us
         self.registry.update(self.path, pid=os.getpid(), state=State.STARTING.value)
         self.registry.set_address(self.path, self.myAddress)
-        self.registry.clear_field(self.path, "exit")
         self.store = StateStore(self.redis, msg.context.name, self.path)
         self._snapshot_seq = 0
         try:

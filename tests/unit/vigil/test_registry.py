@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-import redis
 
 from vigil.registry import Registry
 
@@ -28,15 +27,8 @@ TREE = [
 
 
 @pytest.fixture
-def client(redis_server):
-    conn = redis.Redis.from_url(redis_server.url)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
-def registry(client):
-    return Registry(client, "run1")
+def registry(redis_client):
+    return Registry(redis_client, "run1")
 
 
 def test_declare_tree_keeps_start_order_and_marks_everything_stopped(registry):
@@ -147,8 +139,8 @@ def test_outcome_is_none_until_recorded_and_the_last_one_wins(registry):
     assert registry.outcome() == "stopped by operator"
 
 
-def test_namespaces_are_isolated(client):
-    one, two = Registry(client, "run1"), Registry(client, "run2")
+def test_namespaces_are_isolated(redis_client):
+    one, two = Registry(redis_client, "run1"), Registry(redis_client, "run2")
     one.declare_tree(TREE)
     two.declare_tree(TREE[:1])
     one.update("root", state="running")

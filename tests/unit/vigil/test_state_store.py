@@ -13,15 +13,8 @@ from vigil.state_store import Recovered, StateStore
 
 
 @pytest.fixture
-def client(redis_server):
-    conn = redis.Redis.from_url(redis_server.url)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
-def store(client):
-    return StateStore(client, "run1", "root/oms")
+def store(redis_client):
+    return StateStore(redis_client, "run1", "root/oms")
 
 
 def replay_sum(recovered: Recovered) -> int:
@@ -103,13 +96,13 @@ def test_sequence_numbers_keep_increasing_after_a_snapshot(store):
     assert store.load().events == ((4, "after"),)
 
 
-def test_sequence_numbers_continue_across_a_restart_on_the_same_keys(client):
-    before = StateStore(client, "run1", "root/broker")
+def test_sequence_numbers_continue_across_a_restart_on_the_same_keys(redis_client):
+    before = StateStore(redis_client, "run1", "root/broker")
     for i in range(3):
         before.append({"i": i})
     before.snapshot({"upto": 2}, 2)
 
-    after = StateStore(client, "run1", "root/broker")  # the actor came back
+    after = StateStore(redis_client, "run1", "root/broker")  # the actor came back
     rec = after.load()
     assert rec.snapshot == {"upto": 2} and rec.snapshot_seq == 2
     assert rec.events == ((3, {"i": 2}),)
@@ -133,8 +126,8 @@ def test_sequence_numbers_continue_across_a_new_client_connection(redis_server):
     ("run1", "root/oms", "run2", "root/oms"),
     ("run1", "root/oms", "run1", "root/oms/child"),
 ])
-def test_stores_with_different_paths_or_namespaces_are_isolated(client, ns_a, path_a, ns_b, path_b):
-    a, b = StateStore(client, ns_a, path_a), StateStore(client, ns_b, path_b)
+def test_stores_with_different_paths_or_namespaces_are_isolated(redis_client, ns_a, path_a, ns_b, path_b):
+    a, b = StateStore(redis_client, ns_a, path_a), StateStore(redis_client, ns_b, path_b)
     assert [a.append(f"a{i}") for i in range(3)] == [1, 2, 3]
     assert b.append("b0") == 1
     a.snapshot("a-snap", 3)
@@ -146,8 +139,8 @@ def test_stores_with_different_paths_or_namespaces_are_isolated(client, ns_a, pa
     assert a.append("a3") == 4
 
 
-def test_clear_forgets_snapshot_events_and_sequence(store, client):
-    other = StateStore(client, "run1", "root/risk")
+def test_clear_forgets_snapshot_events_and_sequence(store, redis_client):
+    other = StateStore(redis_client, "run1", "root/risk")
     other.append("keep")
     for i in range(3):
         store.append(i)
@@ -180,9 +173,9 @@ OPS = st.lists(st.one_of(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
-def test_replaying_load_reconstructs_the_value_of_every_append_in_order(client, ops):
+def test_replaying_load_reconstructs_the_value_of_every_append_in_order(redis_client, ops):
     namespace = f"prop{next(_counter)}"  # a fresh key space per example, same server
-    store = StateStore(client, namespace, "root/strategy")
+    store = StateStore(redis_client, namespace, "root/strategy")
     prefix = [0]        # prefix[n] = sum of the first n appended values
     snap_seq = 0
     for op, arg in ops:
@@ -195,7 +188,7 @@ def test_replaying_load_reconstructs_the_value_of_every_append_in_order(client, 
             store.snapshot(prefix[seq], seq)
             snap_seq = seq
         else:
-            store = StateStore(client, namespace, "root/strategy")
+            store = StateStore(redis_client, namespace, "root/strategy")
     appends = len(prefix) - 1
     rec = store.load()
     assert replay_sum(rec) == prefix[-1]

@@ -128,3 +128,46 @@ def test_root_giving_up_stops_vigil_cleanly_and_says_why(vigil):
     assert "Vigil is not running" in status.stderr
     assert "root supervisor gave up: b: 1 failures within 10 s exceed intensity 0" in status.stderr
     wait_for(lambda: not run.leftovers(), what="every process of the run to exit")
+
+
+def test_sigkill_of_a_supervisor_takes_its_children_with_it_and_restarts_the_subtree(vigil):
+    from vigil.procs import pid_alive
+
+    run = vigil(topology([worker("other"), supervisor("sup", [worker("x"), worker("y")])])).start()
+    old = {p: run.pid(p) for p in ("root/sup", "root/sup/x", "root/sup/y", "root/other")}
+    run.kill("root/sup")
+    for path in ("root/sup", "root/sup/x", "root/sup/y"):
+        run.wait_running(path, not_pid=old[path])
+    wait_for(lambda: not pid_alive(old["root/sup/x"]) and not pid_alive(old["root/sup/y"]),
+             what="the killed supervisor's children to be gone (no orphans)")
+    assert run.pid("root/other") == old["root/other"]
+    assert run.actors()["root/sup"]["restarts"] == "1"
+
+
+def test_no_acknowledged_increment_is_lost_when_killed_mid_stream(vigil):
+    import threading
+
+    from vigil.errors import VigilError
+
+    run = vigil(topology([worker("counter", config="{snapshot_every: 10}")])).start()
+    acked, attempts, killed = [], 0, threading.Event()
+
+    def kill_after_some():
+        wait_for(lambda: len(acked) >= 30, what="30 acknowledged increments")
+        run.kill("root/counter")
+        killed.set()
+
+    killer = threading.Thread(target=kill_after_some)
+    killer.start()
+    while len(acked) < 80:
+        attempts += 1
+        try:
+            acked.append(run.client.ask("root/counter", Increment(1), timeout=1.0).value)
+        except VigilError:
+            pass  # not acknowledged: it may or may not have been applied
+    killer.join()
+    assert killed.is_set()
+    final = run.client.ask("root/counter", GetCount()).value
+    assert final >= len(acked)  # everything acknowledged survived the crash
+    assert final <= attempts  # and nothing was applied twice
+    assert acked == sorted(acked) and len(set(acked)) == len(acked)

@@ -33,3 +33,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
   echo "$want" > "$stamp"
 fi
+
+# The quickfix wheel ships no FIX data dictionaries; they are in its source archive.
+spec=.venv/share/quickfix-spec
+if [ ! -f "$spec/FIX44.xml" ] || [ ! -f "$spec/FIX42.xml" ]; then
+  echo "fetching the FIX 4.2/4.4 data dictionaries from the quickfix source archive ..."
+  version=$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("quickfix"))')
+  tmp=$(mktemp -d)
+  .venv/bin/pip download -q --disable-pip-version-check --no-deps --no-binary :all: "quickfix==$version" -d "$tmp"
+  mkdir -p "$spec"
+  tar xzf "$tmp"/quickfix-*.tar.gz -C "$spec" --strip-components=2 --wildcards '*/spec/FIX42.xml' '*/spec/FIX44.xml'
+  rm -rf "$tmp"
+fi

@@ -105,6 +105,17 @@ class VigilActor(Actor):
 
     reply = tell
 
+    def address_of(self, actor_id: str) -> Any:
+        """Current address of the actor with this id: read each time, since a restart changes it."""
+        path = self._paths.get(actor_id) or self.registry.path_of(actor_id)
+        if path is None:
+            raise Refused(f"no actor {actor_id!r} in the topology")
+        self._paths[actor_id] = path
+        address = self.registry.address(path)
+        if address is None:
+            raise Refused(f"{path} has not started")
+        return address
+
     def set_state(self, state: State) -> None:
         self.lifecycle.to(state)
         self.registry.update(self.path, state=state.value)
@@ -170,6 +181,7 @@ class VigilActor(Actor):
         self.registry.update(self.path, pid=os.getpid(), state=State.STARTING.value)
         self.registry.set_address(self.path, self.myAddress)
         self.store = StateStore(self.redis, msg.context.name, self.path)
+        self._paths: dict[str, str] = {}
         self._snapshot_seq = 0
         try:
             with telemetry.span("start", **{"vigil.actor": self.path, "vigil.incarnation": self.incarnation}):

@@ -65,9 +65,15 @@ class Registry:
         raw = self._redis.hgetall(self._key(path))
         return {k.decode(): v.decode() for k, v in raw.items() if k != b"address"}
 
+    def paths(self) -> list[str]:
+        return [p.decode() for p in self._redis.lrange(f"{self._ns}:tree", 0, -1)]
+
+    def path_of(self, actor_id: str) -> str | None:
+        """The path of the actor with this id (ids are unique across the tree)."""
+        return next((p for p in self.paths() if p.rsplit("/", 1)[-1] == actor_id), None)
+
     def tree(self) -> list[dict[str, str]]:
-        paths = [p.decode() for p in self._redis.lrange(f"{self._ns}:tree", 0, -1)]
-        return [self.get(p) for p in paths]
+        return [self.get(p) for p in self.paths()]
 
     def record_outcome(self, reason: str) -> None:
         """The root supervisor gave up: say why, for the daemon and the operator."""

@@ -1,0 +1,1 @@
+"""Broker sessions: one actor per FIX session, a QuickFIX initiator inside a supervised actor."""

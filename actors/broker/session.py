@@ -1,0 +1,148 @@
+"""One FIX session to a broker or venue: a QuickFIX initiator inside a supervised actor.
+
+QuickFIX runs its own threads; its callbacks only queue (vigil.fix.bridge)
+and this actor's loop, woken through a watched pipe, does the work. So
+nothing is ever sent to another actor from a QuickFIX thread. Sequence
+numbers live in QuickFIX's file store under the run directory and survive
+a restart of this actor; QuickFIX reconnects by itself every reconnect_s.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import quickfix as fix
+
+from actors.broker import codec
+from actors.broker.messages import (
+    CancelOrder,
+    FromVenue,
+    GetSessionStatus,
+    NotSent,
+    ReplaceOrder,
+    RequestMassStatus,
+    RequestStatus,
+    SessionStatus,
+    SubmitOrder,
+)
+from vigil.actor import Refused, VigilActor
+from vigil.fix.bridge import FixBridge, FixEvent, field, parse
+from vigil.fix.settings import SessionConfig, write_settings
+from vigil.lifecycle import State
+
+
+class BrokerSession(VigilActor):
+    def on_start(self, config: Any) -> None:
+        missing = [k for k in ("sender_comp_id", "target_comp_id", "port") if k not in config]
+        if missing:
+            raise ValueError(f"config of {self.path} lacks {', '.join(missing)}")
+        self.cfg = SessionConfig(begin_string=config.get("begin_string", "FIX.4.4"),
+                                 sender_comp_id=config["sender_comp_id"], target_comp_id=config["target_comp_id"],
+                                 host=config.get("host", "127.0.0.1"), port=int(config["port"]),
+                                 heartbeat_s=int(config.get("heartbeat_s", 30)),
+                                 reconnect_s=int(config.get("reconnect_s", 1)))
+        self.oms_id = config.get("oms", "oms")
+        self.logged_on = False
+        self.last_logon = ""
+        self.last_error = ""
+        self.qf_session: fix.SessionID | None = None
+        self.bridge: FixBridge | None = None
+        self.initiator = None
+
+    def on_running(self) -> None:
+        work = Path(self.context.run_dir) / "fix" / self.spec.id
+        settings = write_settings("initiator", [self.cfg], work)
+        self.bridge = FixBridge()
+        self._store = fix.FileStoreFactory(settings)
+        self.initiator = fix.SocketInitiator(self.bridge, self._store, settings)
+        self.initiator.start()
+        self.set_state(State.DEGRADED)  # until logged on
+
+    def on_stop(self) -> None:
+        if self.initiator is not None:
+            self.initiator.stop()  # before the interpreter exits, or QuickFIX may crash it
+            self.initiator = None
+        if self.bridge is not None:
+            self.bridge.close()
+
+    def watched_fds(self) -> list[int]:
+        return [self.bridge.wake_fd] if self.bridge else []
+
+    # ---- from the venue ----------------------------------------------------
+    def on_ready_fds(self, fds: list[int]) -> None:
+        for event in self.bridge.drain():
+            self._on_fix(event)
+
+    def _on_fix(self, event: FixEvent) -> None:
+        if event.kind == "created":
+            self.qf_session = self.bridge.sessions[event.session]
+        elif event.kind in ("logon", "logout"):
+            self.logged_on = event.kind == "logon"
+            if self.logged_on:
+                self.last_logon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock.now_ns() / 1e9))
+            self.set_state(State.RUNNING if self.logged_on else State.DEGRADED)
+            self._tell_oms(self.status())
+        elif event.kind == "logout_text" or event.kind == "error":
+            self.last_error = event.raw
+        elif event.kind in ("app", "reject"):
+            self._from_venue(parse(event.raw, self.cfg.begin_string))
+
+    def _from_venue(self, m: fix.Message) -> None:
+        msg_type = field(m, 35)
+        if msg_type == "8":
+            self._tell_oms(FromVenue(self.spec.id, codec.execution_report(m), field(m, 584) or None,
+                                     field(m, 912) == "Y"))
+        elif msg_type == "9":
+            self._tell_oms(FromVenue(self.spec.id, codec.cancel_reject(m)))
+        elif msg_type in ("3", "j"):
+            ref = field(m, 45)
+            original = self.bridge.sent(int(ref)) if ref.isdigit() else {}
+            reject = codec.venue_reject(m, original)
+            self.last_error = reject.message
+            self._tell_oms(FromVenue(self.spec.id, reject))
+
+    def _tell_oms(self, msg: Any) -> None:
+        try:
+            self.tell(self.address_of(self.oms_id), msg)
+        except Refused as why:
+            self.last_error = f"cannot reach the OMS: {why}"
+
+    # ---- from the OMS ------------------------------------------------------
+    def on_message(self, msg: Any, sender: Any) -> None:
+        if isinstance(msg, SubmitOrder):
+            self._send(codec.new_order_single(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
+        elif isinstance(msg, CancelOrder):
+            self._send(codec.cancel_request(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
+        elif isinstance(msg, ReplaceOrder):
+            self._send(codec.replace_request(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
+        elif isinstance(msg, RequestStatus):
+            self._send(codec.status_request(msg), msg.cl_ord_id, sender)
+        elif isinstance(msg, RequestMassStatus):
+            if self.cfg.begin_string == codec.FIX42:  # no OrderMassStatusRequest before FIX 4.3
+                for order in msg.orders:
+                    self._send(codec.status_request(order), order.cl_ord_id, sender)
+            else:
+                self._send(codec.mass_status_request(msg.req_id), msg.req_id, sender)
+        elif isinstance(msg, GetSessionStatus):
+            self.reply(sender, self.status())
+        else:
+            super().on_message(msg, sender)
+
+    def _send(self, message: fix.Message, cl_ord_id: str, sender: Any) -> None:
+        if not self.logged_on or self.qf_session is None:
+            self.reply(sender, NotSent(self.spec.id, cl_ord_id, f"session {self.spec.id} is not logged on"))
+            return
+        try:
+            fix.Session.sendToTarget(message, self.qf_session)
+        except fix.SessionNotFound as exc:
+            self.reply(sender, NotSent(self.spec.id, cl_ord_id, f"session {self.spec.id}: {exc}"))
+
+    def status(self) -> SessionStatus:
+        session = fix.Session.lookupSession(self.qf_session) if self.qf_session is not None else None
+        return SessionStatus(
+            session=self.spec.id, logged_on=self.logged_on, begin_string=self.cfg.begin_string,
+            sender_comp_id=self.cfg.sender_comp_id, target_comp_id=self.cfg.target_comp_id, host=self.cfg.host,
+            port=self.cfg.port, next_sender_seq=session.getExpectedSenderNum() if session else 0,
+            next_target_seq=session.getExpectedTargetNum() if session else 0, last_logon=self.last_logon,
+            last_error=self.last_error)

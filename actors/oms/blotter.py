@@ -1,0 +1,181 @@
+"""The OMS's book of orders: every order by any ClOrdID it has used, and by venue OrderID.
+
+A report is routed by its ClOrdID, then OrigClOrdID, then OrderID, so a chain of
+replaces (X -> Y -> Z) resolves to one order whichever id the venue quotes. ExecIDs
+are remembered per session across the whole blotter: the same execution is applied
+once even if a resend names a different order.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from actors.oms.errors import OrderError
+from actors.oms.events import (
+    CANCEL_REQUESTED,
+    MARKED_UNCERTAIN,
+    ORDER_CREATED,
+    REPLACE_REQUESTED,
+    Record,
+    decode,
+)
+from actors.oms.fills import Applied
+from actors.oms.fix_codes import ExecType
+from actors.oms.order import Order
+from actors.oms.reports import ExecutionReport
+
+
+class Blotter:
+    def __init__(self) -> None:
+        self._orders: dict[str, Order] = {}
+        self._by_cl_ord_id: dict[str, str] = {}
+        self._by_order_id: dict[str, str] = {}
+        self._seen: dict[tuple[str, str], str] = {}
+
+    # ---- looking orders up -----------------------------------------------
+    def find(self, cl_ord_id: str) -> Order | None:
+        """The order that has used `cl_ord_id` (first, replacement or request id)."""
+        root = self._by_cl_ord_id.get(cl_ord_id)
+        return self._orders[root] if root else None
+
+    def get(self, cl_ord_id: str) -> Order:
+        order = self.find(cl_ord_id)
+        if order is None:
+            raise OrderError("unknown_order", f"no order with ClOrdID {cl_ord_id}")
+        return order
+
+    def by_order_id(self, order_id: str) -> Order | None:
+        root = self._by_order_id.get(order_id)
+        return self._orders[root] if root else None
+
+    def route(self, record: Record) -> Order | None:
+        for cl_ord_id in (record.cl_ord_id, getattr(record, "orig_cl_ord_id", None)):
+            if cl_ord_id and cl_ord_id in self._by_cl_ord_id:
+                return self._orders[self._by_cl_ord_id[cl_ord_id]]
+        order_id = getattr(record, "order_id", None)
+        return self.by_order_id(order_id) if order_id else None
+
+    def open_orders(self, session: str | None = None) -> list[Order]:
+        return [o for o in self._orders.values() if o.is_open and session in (None, o.session)]
+
+    def uncertain_orders(self) -> list[Order]:
+        return [o for o in self._orders.values() if o.uncertain]
+
+    def __iter__(self) -> Iterator[Order]:
+        return iter(self._orders.values())
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def __contains__(self, cl_ord_id: object) -> bool:
+        return cl_ord_id in self._by_cl_ord_id
+
+    # ---- local requests: each checks, applies, and returns the event to log --
+    def submit(self, cl_ord_id: str, **terms: Any) -> Order:
+        """A new order in PendingNew. Log `order.created_event()` before it goes on the wire."""
+        self._refuse_used(cl_ord_id, "new order")
+        order = Order(cl_ord_id, **terms)
+        self.apply(order.created_event())
+        return self._orders[cl_ord_id]
+
+    def request_cancel(self, cl_ord_id: str, new_cl_ord_id: str) -> dict[str, Any]:
+        order = self.get(cl_ord_id)
+        self._refuse_used(new_cl_ord_id, f"cancel {cl_ord_id}")
+        event = order.request_cancel(new_cl_ord_id)
+        self._index(order)
+        return event
+
+    def request_replace(self, cl_ord_id: str, new_cl_ord_id: str, qty: Any = None,
+                        price: Any = None) -> dict[str, Any]:
+        order = self.get(cl_ord_id)
+        self._refuse_used(new_cl_ord_id, f"replace {cl_ord_id}")
+        event = order.request_replace(new_cl_ord_id, qty, price)
+        self._index(order)
+        return event
+
+    def mark_uncertain(self, session: str | None = None, reason: str = "session lost") -> dict[str, Any]:
+        """At a disconnect: every open order (of `session`, or all) is uncertain until a
+        status report reconciles it. Returns the event; `uncertain_orders()` lists whom to ask."""
+        event = {"event": MARKED_UNCERTAIN, "session": session, "reason": reason}
+        self.apply(event)
+        return event
+
+    def reconcile(self, report: ExecutionReport) -> Applied:
+        if report.kind is not ExecType.ORDER_STATUS:
+            raise ValueError(f"reconcile needs an order status report (ExecType I), got {report.kind.label}")
+        return self.apply(report)
+
+    # ---- applying events ---------------------------------------------------
+    def apply(self, event: Record | dict[str, Any]) -> Applied:
+        record = decode(event)
+        if isinstance(record, dict):
+            return self._apply_local(record)
+        order = self.route(record)
+        if order is None:
+            ids = ", ".join(f"{name} {value}" for name in ("cl_ord_id", "orig_cl_ord_id", "order_id")
+                            if (value := getattr(record, name, None)))
+            return Applied(False, problem=f"no order for {type(record).__name__} ({ids or 'no ids'})")
+        key = None
+        if isinstance(record, ExecutionReport) and record.kind is not ExecType.ORDER_STATUS:
+            key = (order.session, record.exec_id)
+            if key in self._seen:
+                return Applied(False, cl_ord_id=order.cl_ord_id, duplicate=True)
+        result = order.apply(record)
+        if key is not None:
+            self._seen[key] = order.root_cl_ord_id
+        self._index(order)
+        return result
+
+    def _apply_local(self, event: dict[str, Any]) -> Applied:
+        kind = event["event"]
+        if kind == ORDER_CREATED:
+            if event["cl_ord_id"] in self._orders:
+                return Applied(False, cl_ord_id=event["cl_ord_id"], duplicate=True)
+            self._refuse_used(event["cl_ord_id"], "new order")
+            order = Order.from_event(event)
+            self._orders[order.root_cl_ord_id] = order
+            self._index(order)
+            return Applied(True, cl_ord_id=order.cl_ord_id)
+        if kind == MARKED_UNCERTAIN:
+            results = [o.apply(event) for o in self.open_orders(event.get("session"))]
+            return Applied(any(results))
+        if kind in (CANCEL_REQUESTED, REPLACE_REQUESTED):
+            order = self._orders.get(event["root_cl_ord_id"])
+            if order is None:
+                raise OrderError("unknown_order", f"no order with ClOrdID {event['root_cl_ord_id']}")
+            owner = self._by_cl_ord_id.get(event["cl_ord_id"])
+            if owner not in (None, order.root_cl_ord_id):
+                raise OrderError("duplicate_cl_ord_id", f"ClOrdID {event['cl_ord_id']} belongs to order {owner}")
+            result = order.apply(event)
+            self._index(order)
+            return result
+        raise ValueError(f"unknown OMS event kind {kind!r}")
+
+    def _refuse_used(self, cl_ord_id: str, what: str) -> None:
+        if cl_ord_id in self._by_cl_ord_id:
+            raise OrderError("duplicate_cl_ord_id",
+                             f"{what}: ClOrdID {cl_ord_id} already used by order {self._by_cl_ord_id[cl_ord_id]}")
+
+    def _index(self, order: Order) -> None:
+        for cl_ord_id in order.cl_ord_ids:
+            self._by_cl_ord_id[cl_ord_id] = order.root_cl_ord_id
+        if order.order_id:
+            self._by_order_id[order.order_id] = order.root_cl_ord_id
+
+    # ---- persistence ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        # Indexes are derived; only the orders (and past OrderIDs for routing) are state.
+        return {"orders": [o.to_dict() for o in self._orders.values()],
+                "order_ids": dict(sorted(self._by_order_id.items()))}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Blotter:
+        blotter = cls()
+        for d in data["orders"]:
+            order = Order.from_dict(d)
+            blotter._orders[order.root_cl_ord_id] = order
+            blotter._index(order)
+            for exec_id in order.exec_ids:
+                blotter._seen[(order.session, exec_id)] = order.root_cl_ord_id
+        blotter._by_order_id.update(data.get("order_ids", {}))
+        return blotter

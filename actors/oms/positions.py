@@ -1,0 +1,132 @@
+"""Positions per (account, strategy, symbol), built from the OMS's fills.
+
+A position is a fold over its fills in order: quantity (signed, + long), the
+average price of what is open (reset when the position goes flat or crosses zero)
+and realized P&L (in price units x quantity; no multipliers here). Keeping the
+fills, not just the totals, makes a bust or correction of any fill exact: the
+fill is removed or replaced and the fold rerun, so a fill followed by its bust
+leaves the position exactly as it was. `compact()` folds the fills into an opening
+balance (e.g. at the day's roll); a bust of a fill compacted away is booked as the
+opposite trade.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from actors.oms._num import ZERO, dec
+from actors.oms.fills import Fill, FillKind
+
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class PositionView:
+    account: str
+    strategy: str
+    symbol: str
+    qty: Decimal
+    """Signed: positive long, negative short."""
+    avg_px: Decimal
+    """Average price of the open quantity; 0 when flat."""
+    realized_pnl: Decimal
+
+
+def _step(state: tuple[Decimal, Decimal, Decimal], signed: Decimal, px: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    qty, avg, realized = state
+    if signed == 0:
+        return state
+    if qty == 0:
+        return signed, px, realized
+    if (qty > 0) == (signed > 0):
+        new = qty + signed
+        return new, (avg * abs(qty) + px * abs(signed)) / abs(new), realized
+    closed = min(abs(signed), abs(qty))
+    realized += closed * (px - avg) * (1 if qty > 0 else -1)
+    new = qty + signed
+    if new == 0:
+        return ZERO, ZERO, realized
+    return new, (avg if (new > 0) == (qty > 0) else px), realized
+
+
+class _Position:
+    def __init__(self) -> None:
+        self.opening = (ZERO, ZERO, ZERO)
+        self.fills: list[tuple[str, Decimal, Decimal]] = []
+        self.state = self.opening
+
+    def _index(self, fill_id: str | None) -> int | None:
+        return next((i for i, (fid, _, _) in enumerate(self.fills) if fid == fill_id), None)
+
+    def add(self, fill_id: str, signed: Decimal, px: Decimal) -> None:
+        self.fills.append((fill_id, signed, px))
+        self.state = _step(self.state, signed, px)
+
+    def refold(self) -> None:
+        state = self.opening
+        for _, signed, px in self.fills:
+            state = _step(state, signed, px)
+        self.state = state
+
+
+class Positions:
+    def __init__(self) -> None:
+        self._positions: dict[Key, _Position] = {}
+        self._seen: set[str] = set()
+
+    def apply(self, fill: Fill) -> bool:
+        """Book one fill; returns False when it was applied before (same fill_id)."""
+        if fill.fill_id in self._seen:
+            return False
+        pos = self._positions.setdefault((fill.account, fill.strategy, fill.symbol), _Position())
+        sign = fill.side.sign
+        if fill.kind in (FillKind.TRADE, FillKind.MISSED):
+            pos.add(fill.fill_id, sign * fill.qty, fill.price)
+        else:
+            i = pos._index(fill.ref_fill_id)
+            if i is not None and fill.kind is FillKind.BUST:
+                del pos.fills[i]
+                pos.refold()
+            elif i is not None:
+                pos.fills[i] = (fill.fill_id, sign * fill.qty, fill.price)
+                pos.refold()
+            else:  # the original was compacted away: undo it as an opposite trade
+                reversal_px = fill.ref_price if fill.ref_price is not None else fill.price
+                pos.add(f"{fill.fill_id}:reversal", -sign * fill.ref_qty, reversal_px)
+                if fill.kind is FillKind.CORRECT:
+                    pos.add(fill.fill_id, sign * fill.qty, fill.price)
+        self._seen.add(fill.fill_id)
+        return True
+
+    def get(self, account: str, strategy: str, symbol: str) -> PositionView:
+        pos = self._positions.get((account, strategy, symbol))
+        qty, avg, realized = pos.state if pos else (ZERO, ZERO, ZERO)
+        return PositionView(account, strategy, symbol, qty, avg, realized)
+
+    def __iter__(self):
+        return (self.get(*key) for key in self._positions)
+
+    def compact(self) -> None:
+        for pos in self._positions.values():
+            pos.opening, pos.fills = pos.state, []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "positions": [{"key": list(key), "opening": [str(v) for v in pos.opening],
+                           "fills": [[fid, str(q), str(p)] for fid, q, p in pos.fills]}
+                          for key, pos in self._positions.items()],
+            "seen": sorted(self._seen),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Positions:
+        positions = cls()
+        for entry in data["positions"]:
+            pos = _Position()
+            pos.opening = tuple(dec(v) for v in entry["opening"])  # type: ignore[assignment]
+            pos.fills = [(fid, dec(q), dec(p)) for fid, q, p in entry["fills"]]
+            pos.refold()
+            positions._positions[tuple(entry["key"])] = pos  # type: ignore[index]
+        positions._seen = set(data["seen"])
+        return positions

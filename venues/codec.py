@@ -1,0 +1,198 @@
+"""The venue's side of FIX: requests from FIX messages, FIX messages from engine reports.
+
+Prices cross the wire as decimals and live in the engine as integer ticks.
+FIX 4.2 differs from 4.4 in what the engine reports need: fills are
+ExecType 1/2 (not F), busts and corrections are ExecTransType 1/2, a status
+is ExecTransType 3, and some reason codes do not exist (mapped to "broker
+option" with the reason in Text).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import quickfix as fix
+
+from venues.engine import (
+    CancelReject,
+    ExecType,
+    ExecutionReport,
+    NewOrderSingle,
+    OrderCancelReplaceRequest,
+    OrderCancelRequest,
+    OrderMassStatusRequest,
+    OrderStatusRequest,
+    OrdStatus,
+    OrdType,
+    Side,
+    SymbolSpec,
+    TimeInForce,
+)
+from vigil.fix.bridge import field
+
+FIX42 = "FIX.4.2"
+SUPPORTED_ORD_TYPES = {t.value for t in OrdType}
+SUPPORTED_TIFS = {t.value for t in TimeInForce}
+_42_ORD_REJ = {0, 1, 2, 3, 4, 5, 6}
+_42_CXL_REJ = {0, 1, 2, 3}
+_42_EXEC_TRANS = {ExecType.TRADE_CANCEL: "1", ExecType.TRADE_CORRECT: "2", ExecType.ORDER_STATUS: "3"}
+
+
+@dataclass(frozen=True)
+class Unsupported(Exception):
+    """A field the venue refuses: answered with a session-level Reject (35=3)."""
+
+    tag: int
+    value: str
+    text: str
+    reason: int = 5  # SessionRejectReason: value is incorrect (out of range) for this tag
+
+
+def _ticks(message: fix.Message, tag: int, spec: SymbolSpec | None) -> int | None:
+    text = field(message, tag)
+    if not text:
+        return None
+    if spec is None:
+        return 0  # unknown symbol: the engine rejects the order with the right code
+    try:
+        ticks = float(text) / spec.tick_size
+    except ValueError:
+        raise Unsupported(tag, text, f"tag {tag} value {text} is not a number") from None
+    if abs(ticks - round(ticks)) > 1e-6:
+        raise Unsupported(tag, text, f"tag {tag} value {text} is not a multiple of the tick size {spec.tick_size:g}")
+    return round(ticks)
+
+
+def _qty(message: fix.Message, tag: int = 38) -> int | None:
+    text = field(message, tag)
+    if not text:
+        return None
+    try:
+        qty = float(text)
+    except ValueError:
+        raise Unsupported(tag, text, f"tag {tag} value {text} is not a number") from None
+    if qty != int(qty):
+        raise Unsupported(tag, text, f"tag {tag} value {text} is not a whole quantity")
+    return int(qty)
+
+
+def _check(message: fix.Message, tag: int, allowed: set[str], default: str) -> str:
+    value = field(message, tag, default)
+    if value not in allowed:
+        raise Unsupported(tag, value, f"tag {tag} value {value} not supported")
+    return value
+
+
+def request(message: fix.Message, owner: str, specs: dict[str, SymbolSpec]):
+    """The engine request for an application message; None for a type the venue ignores."""
+    msg_type = field(message, 35)
+    symbol = field(message, 55)
+    spec = specs.get(symbol)
+    order_id = field(message, 37)
+    order_id = None if order_id in ("", "NONE") else order_id
+    if msg_type == "D":
+        return NewOrderSingle(owner=owner, cl_ord_id=field(message, 11), symbol=symbol, side=Side(field(message, 54)),
+                              order_qty=_qty(message) or 0,
+                              ord_type=OrdType(_check(message, 40, SUPPORTED_ORD_TYPES, "2")),
+                              price=_ticks(message, 44, spec), tif=TimeInForce(_check(message, 59, SUPPORTED_TIFS, "0")),
+                              account=field(message, 1))
+    if msg_type == "F":
+        return OrderCancelRequest(owner=owner, cl_ord_id=field(message, 11), orig_cl_ord_id=field(message, 41) or None,
+                                  order_id=order_id, symbol=symbol or None)
+    if msg_type == "G":
+        _check(message, 40, SUPPORTED_ORD_TYPES, "2")
+        return OrderCancelReplaceRequest(owner=owner, cl_ord_id=field(message, 11),
+                                         orig_cl_ord_id=field(message, 41) or None, order_id=order_id,
+                                         symbol=symbol or None, order_qty=_qty(message),
+                                         price=_ticks(message, 44, spec))
+    if msg_type == "H":
+        return OrderStatusRequest(owner=owner, cl_ord_id=field(message, 11) or None, order_id=order_id,
+                                  symbol=symbol, side=Side(field(message, 54, "1")))
+    if msg_type == "AF":
+        return OrderMassStatusRequest(owner=owner, symbol=symbol or None)
+    return None
+
+
+def _price(ticks: int | float | None, spec: SymbolSpec) -> str:
+    return f"{ticks * spec.tick_size:.10g}" if ticks is not None else ""
+
+
+def _set(m: fix.Message, tag: int, value) -> None:
+    if value is not None and value != "":
+        m.setField(tag, str(value))
+
+
+def execution_report(r: ExecutionReport, spec: SymbolSpec, begin_string: str) -> fix.Message:
+    m = fix.Message()
+    m.getHeader().setField(35, "8")
+    exec_type, ord_status, reason = r.exec_type.value, r.ord_status.value, r.reject_reason
+    text = r.text
+    if begin_string == FIX42:
+        m.setField(20, _42_EXEC_TRANS.get(r.exec_type, "0"))
+        if r.exec_type in _42_EXEC_TRANS:  # 4.2 says what changed through ExecTransType
+            exec_type = ord_status
+        if r.exec_type is ExecType.TRADE:
+            exec_type = "2" if r.ord_status is OrdStatus.FILLED else "1"
+        if reason is not None and reason.value not in _42_ORD_REJ:
+            reason, text = 0, text or reason.name.lower().replace("_", " ")
+    for tag, value in ((37, r.order_id), (11, r.cl_ord_id), (41, r.orig_cl_ord_id), (17, r.exec_id),
+                       (150, exec_type), (39, ord_status), (1, r.account), (55, r.symbol), (54, r.side.value),
+                       (38, r.order_qty), (40, r.ord_type.value if r.ord_type else None),
+                       (44, _price(r.price, spec)), (59, r.tif.value if r.tif else None),
+                       (14, r.cum_qty), (151, r.leaves_qty), (6, _price(r.avg_px, spec) or "0"),
+                       (19, r.exec_ref_id), (58, text)):
+        _set(m, tag, value)
+    if r.last_qty or r.exec_type in (ExecType.TRADE, ExecType.TRADE_CORRECT, ExecType.TRADE_CANCEL):
+        m.setField(32, str(r.last_qty))
+        _set(m, 31, _price(r.last_px, spec) or "0")
+    if reason is not None:
+        m.setField(103, str(int(reason.value if hasattr(reason, "value") else reason)))
+    if begin_string != FIX42 and r.trade_id:
+        m.setField(880, r.trade_id)
+    m.setField(fix.TransactTime())
+    return m
+
+
+def cancel_reject(r: CancelReject, begin_string: str) -> fix.Message:
+    m = fix.Message()
+    m.getHeader().setField(35, "9")
+    reason, text = r.reason.value, r.text
+    if begin_string == FIX42 and reason not in _42_CXL_REJ:
+        reason = 2  # broker option; the reason stays in Text
+    for tag, value in ((11, r.cl_ord_id), (41, r.orig_cl_ord_id or r.cl_ord_id), (37, r.order_id or "NONE"),
+                       (39, r.ord_status.value), (434, r.response_to.value), (102, reason), (58, text)):
+        _set(m, tag, value)
+    return m
+
+
+def session_reject(inbound: fix.Message, problem: Unsupported) -> fix.Message:
+    m = fix.Message()
+    m.getHeader().setField(35, "3")
+    m.setField(45, inbound.getHeader().getField(34))
+    m.setField(371, str(problem.tag))
+    m.setField(372, inbound.getHeader().getField(35))
+    m.setField(373, str(problem.reason))
+    m.setField(58, problem.text)
+    return m
+
+
+def empty_mass_status(req_id: str) -> fix.Message:
+    """FIX 4.4 answer to a mass status request when the owner has no open order."""
+    m = fix.Message()
+    m.getHeader().setField(35, "8")
+    for tag, value in ((37, "NONE"), (17, "0"), (150, "I"), (39, "0"), (55, "[N/A]"), (54, "1"), (14, "0"),
+                       (151, "0"), (6, "0"), (584, req_id), (911, "0"), (912, "Y")):
+        m.setField(tag, value)
+    return m
+
+
+def fault_reject(inbound: fix.Message, exec_id: str) -> fix.Message:
+    """A NewOrderSingle rejected on purpose (drills): OrdRejReason 0, the reason in Text."""
+    m = fix.Message()
+    m.getHeader().setField(35, "8")
+    for tag, value in ((37, "NONE"), (11, field(inbound, 11)), (17, exec_id), (150, "8"), (39, "8"),
+                       (55, field(inbound, 55)), (54, field(inbound, 54)), (38, field(inbound, 38)), (14, "0"),
+                       (151, "0"), (6, "0"), (103, "0"), (58, "rejected by the venue (fault injection)")):
+        _set(m, tag, value)
+    if inbound.getHeader().getField(8) == FIX42:
+        m.setField(20, "0")
+    return m

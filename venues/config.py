@@ -1,0 +1,62 @@
+"""The simulated venue's settings, from a topology `config:` mapping or a standalone file."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from venues.engine import FlowConfig, Phase, SymbolSpec
+from vigil.errors import VigilError
+
+
+class VenueConfigError(VigilError):
+    pass
+
+
+@dataclass(frozen=True)
+class Client:
+    comp_id: str
+    """The client's SenderCompID (our TargetCompID)."""
+    begin_string: str = "FIX.4.4"
+
+
+@dataclass(frozen=True)
+class VenueConfig:
+    port: int
+    md_endpoint: str
+    symbols: dict[str, SymbolSpec]
+    clients: tuple[Client, ...]
+    comp_id: str = "VENUE"
+    host: str = "127.0.0.1"
+    phase: Phase = Phase.CONTINUOUS
+    flow_seed: int | None = None
+    flow: FlowConfig = field(default_factory=FlowConfig)
+    cancel_on_disconnect: bool = False
+    ack_pending: bool = False
+    heartbeat_s: int = 30
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], where: str = "venue") -> "VenueConfig":
+        def need(key: str) -> Any:
+            if key not in raw:
+                raise VenueConfigError(f"{where}: config needs {key!r}")
+            return raw[key]
+
+        symbols = {}
+        for name, s in dict(need("symbols")).items():
+            tick = float(s["tick_size"])
+            ref = s.get("reference_price")
+            symbols[name] = SymbolSpec(tick_size=tick, lot_size=int(s.get("lot_size", 1)),
+                                       max_order_qty=s.get("max_order_qty"),
+                                       reference_price=round(float(ref) / tick) if ref is not None else None)
+        clients = tuple(Client(c["comp_id"], c.get("begin_string", "FIX.4.4")) for c in need("clients"))
+        try:
+            phase = Phase[str(raw.get("phase", "continuous")).upper()]
+        except KeyError:
+            raise VenueConfigError(f"{where}: unknown phase {raw.get('phase')!r} "
+                                   f"({', '.join(p.name.lower() for p in Phase)})") from None
+        flow = dict(raw.get("flow") or {})
+        seed = flow.pop("seed", None)
+        return cls(port=int(need("port")), md_endpoint=str(need("md_endpoint")), symbols=symbols, clients=clients,
+                   comp_id=str(raw.get("comp_id", "VENUE")), host=str(raw.get("host", "127.0.0.1")), phase=phase,
+                   flow_seed=seed, flow=FlowConfig(**flow), cancel_on_disconnect=bool(raw.get("cancel_on_disconnect")),
+                   ack_pending=bool(raw.get("ack_pending")), heartbeat_s=int(raw.get("heartbeat_s", 30)))

@@ -1,0 +1,219 @@
+"""The simulated venue: a QuickFIX acceptor in front of the matching engine, market data on ZeroMQ.
+
+Single-threaded by design: QuickFIX's callbacks only queue (vigil.fix.bridge),
+and the owner's loop calls `pump` when the wake-up fd is readable and `tick`
+on a timer. The same core runs inside the SimulatedVenue actor and in the
+standalone `python -m venues` process.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from pathlib import Path
+
+import quickfix as fix
+
+from venues import codec
+from venues.config import VenueConfig
+from venues.engine import (
+    CancelReject,
+    Exchange,
+    ExecutionReport,
+    NewOrderSingle,
+    OrderFlow,
+    OrderMassStatusRequest,
+    Phase,
+    VenueError,
+    trade_prints,
+)
+from venues.faults import Faults, VenueCommand
+from venues.marketdata import Publisher
+from vigil.clock import Clock
+from vigil.fix.bridge import FixBridge, FixEvent, field, parse
+from vigil.fix.settings import SessionConfig, write_settings
+
+log = logging.getLogger("vigil.venue")
+
+
+class VenueCore:
+    def __init__(self, config: VenueConfig, clock: Clock, work_dir: Path) -> None:
+        self.config = config
+        self.clock = clock
+        self.exchange = Exchange(config.symbols, clock, phase=config.phase, ack_pending=config.ack_pending)
+        self.flow = OrderFlow(self.exchange, config.flow_seed, config.flow) if config.flow_seed is not None else None
+        self.faults = Faults()
+        self.bridge = FixBridge(logon_check=self._logon_check)
+        sessions = [SessionConfig(begin_string=c.begin_string, sender_comp_id=config.comp_id, target_comp_id=c.comp_id,
+                                  host=config.host, port=config.port, heartbeat_s=config.heartbeat_s)
+                    for c in config.clients]
+        settings = write_settings("acceptor", sessions, work_dir)
+        self._store = fix.FileStoreFactory(settings)
+        self.acceptor = fix.SocketAcceptor(self.bridge, self._store, settings)
+        self.publisher = Publisher(config.md_endpoint)
+        self.logged_on: set[str] = set()
+        self._delayed: list[tuple[float, int, str, fix.Message]] = []
+        self._order = itertools.count()
+        self._last_top: dict[str, tuple] = {}
+        self.counts = {"orders": 0, "reports": 0, "rejects": 0}
+
+    def start(self) -> None:
+        self.acceptor.start()
+
+    def stop(self) -> None:
+        self.acceptor.stop()
+        self.publisher.close()
+        self.bridge.close()
+
+    @property
+    def wake_fd(self) -> int:
+        return self.bridge.wake_fd
+
+    # ---- FIX in ------------------------------------------------------------
+    def _logon_check(self, session: str) -> str | None:
+        return "logon refused by the venue (fault injection)" if self.faults.take_refusal() else None
+
+    def pump(self) -> None:
+        for event in self.bridge.drain():
+            self._on_fix(event)
+        self._flush_delayed()
+
+    def _on_fix(self, event: FixEvent) -> None:
+        if event.kind == "logon":
+            self.logged_on.add(event.session)
+        elif event.kind == "logout":
+            self.logged_on.discard(event.session)
+            if self.config.cancel_on_disconnect:
+                self._cancel_all_of(event.session)
+        elif event.kind == "app" and not self.faults.silent:
+            begin = event.session.split(":", 1)[0]
+            self._on_app(event.session, parse(event.raw, begin))
+
+    def _on_app(self, session: str, message: fix.Message) -> None:
+        try:
+            req = codec.request(message, session, self.config.symbols)
+        except codec.Unsupported as problem:
+            self.counts["rejects"] += 1
+            self._send(session, codec.session_reject(message, problem))
+            return
+        if req is None:
+            return
+        if isinstance(req, NewOrderSingle):
+            self.counts["orders"] += 1
+            if self.faults.take_reject():
+                self.counts["rejects"] += 1
+                self._send(session, codec.fault_reject(message, f"FAULT{self.counts['rejects']}"))
+                return
+        reports = self.exchange.handle(req)
+        if isinstance(req, OrderMassStatusRequest):
+            self._send_mass_status(session, field(message, 584), reports)
+        else:
+            self._dispatch(reports)
+
+    def _send_mass_status(self, session: str, req_id: str, reports: list) -> None:
+        begin = session.split(":", 1)[0]
+        if not reports:
+            self._send(session, codec.empty_mass_status(req_id))
+            return
+        for i, r in enumerate(reports, 1):
+            m = codec.execution_report(r, self.config.symbols[r.symbol], begin)
+            m.setField(584, req_id)
+            m.setField(911, str(len(reports)))
+            if i == len(reports):
+                m.setField(912, "Y")
+            self._send(session, m)
+
+    # ---- reports and market data out -----------------------------------------
+    def _dispatch(self, reports: list) -> None:
+        for r in reports:
+            if r.owner in self.bridge.sessions:
+                begin = r.owner.split(":", 1)[0]
+                if isinstance(r, CancelReject):
+                    self._send(r.owner, codec.cancel_reject(r, begin))
+                else:
+                    self._send(r.owner, codec.execution_report(r, self.config.symbols[r.symbol], begin))
+        for t in trade_prints([r for r in reports if isinstance(r, ExecutionReport)]):
+            spec = self.config.symbols[t.symbol]
+            aggressor = 0 if t.aggressor is None else (1 if t.aggressor.value == "1" else -1)
+            self.publisher.trade(t.symbol, t.transact_time_ns, t.price * spec.tick_size, t.qty, aggressor)
+        for symbol in {r.symbol for r in reports if isinstance(r, ExecutionReport)}:
+            self._publish_top(symbol)
+
+    def _publish_top(self, symbol: str) -> None:
+        key = self.exchange.book(symbol).top()
+        if self._last_top.get(symbol) == key:
+            return
+        self._last_top[symbol] = key
+        tick = self.config.symbols[symbol].tick_size
+        bid_px, bid_qty, ask_px, ask_qty = key
+        self.publisher.quote(symbol, self.clock.now_ns(), (bid_px or 0) * tick, bid_qty or 0,
+                             (ask_px or 0) * tick, ask_qty or 0)
+
+    def _send(self, session: str, message: fix.Message) -> None:
+        self.counts["reports"] += 1
+        if self.faults.delay_ms:
+            due = self.clock.monotonic() + self.faults.delay_ms / 1000.0
+            heapq.heappush(self._delayed, (due, next(self._order), session, message))
+            return
+        self._transmit(session, message)
+
+    def _transmit(self, session: str, message: fix.Message) -> None:
+        try:
+            fix.Session.sendToTarget(message, self.bridge.sessions[session])
+        except fix.SessionNotFound:
+            log.warning("report for unknown session %s dropped", session)
+
+    def _flush_delayed(self) -> None:
+        now = self.clock.monotonic()
+        while self._delayed and self._delayed[0][0] <= now:
+            _, _, session, message = heapq.heappop(self._delayed)
+            self._transmit(session, message)
+
+    def tick(self) -> None:
+        """Timer work: background flow, delayed reports."""
+        if self.flow is not None and not self.faults.silent:
+            self._dispatch(self.flow.run_due())
+        self._flush_delayed()
+
+    # ---- operator commands ---------------------------------------------------
+    def command(self, cmd: VenueCommand) -> str:
+        a = cmd.args or {}
+        if cmd.kind == "reject_next":
+            self.faults.reject_next = int(a.get("n", 1))
+        elif cmd.kind == "delay_reports":
+            self.faults.delay_ms = int(a.get("ms", 0))
+        elif cmd.kind == "refuse_logon":
+            self.faults.refuse_logon = int(a.get("n", 1))
+        elif cmd.kind == "silent":
+            self.faults.silent = bool(a.get("on", True))
+            self.publisher.silent = self.faults.silent
+        elif cmd.kind == "drop_connection":
+            for name in list(self.logged_on):
+                fix.Session.lookupSession(self.bridge.sessions[name]).disconnect()
+        elif cmd.kind == "sequence_gap":
+            n = int(a.get("n", 5))
+            for name in list(self.logged_on):
+                session = fix.Session.lookupSession(self.bridge.sessions[name])
+                session.setNextSenderMsgSeqNum(session.getExpectedSenderNum() + n)
+            self.publisher.skip_next = n
+        elif cmd.kind == "phase":
+            self._dispatch(self.exchange.set_phase(Phase[str(a["phase"]).upper()], a.get("symbol")))
+        elif cmd.kind == "unsolicited_cancel":
+            self._dispatch(self.exchange.venue_cancel(a["order_id"], text=a.get("text", "cancelled by the venue")))
+        elif cmd.kind == "bust":
+            self._dispatch(self.exchange.bust_trade(a["exec_id"], text=a.get("text", "trade busted")))
+        elif cmd.kind == "correct":
+            self._dispatch(self.exchange.correct_trade(a["exec_id"], qty=a.get("qty"), price=a.get("price"),
+                                                       text=a.get("text", "trade corrected")))
+        elif cmd.kind != "status":
+            raise VenueError(f"unknown venue command {cmd.kind!r}")
+        return self.describe()
+
+    def describe(self) -> str:
+        return (f"logged on: {sorted(self.logged_on) or 'none'}; orders {self.counts['orders']}, "
+                f"messages out {self.counts['reports']}, rejects {self.counts['rejects']}; faults {self.faults}")
+
+    def _cancel_all_of(self, session: str) -> None:
+        for order in list(self.exchange.open_orders(session)):
+            self._dispatch(self.exchange.venue_cancel(order.order_id, text="cancel on disconnect"))
+

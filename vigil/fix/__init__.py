@@ -1,0 +1,1 @@
+"""QuickFIX plumbing shared by the venue (acceptor) and the broker sessions (initiators)."""

@@ -1,0 +1,165 @@
+"""QuickFIX callbacks handed to the owner's own loop.
+
+QuickFIX calls back on its own threads, and an exception escaping a
+callback ends the whole process. So every callback here is guarded, does
+the least it can (copy the message out as text, queue it, wake the owner
+through a pipe whose read end the owner watches), and lets only QuickFIX's
+own control exceptions (RejectLogon, DoNotSend) through.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable
+
+import quickfix as fix
+
+log = logging.getLogger("vigil.fix")
+
+ORDER_MSG_TYPES = {"D", "F", "G"}  # NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest
+REMEMBERED_TAGS = (1, 11, 21, 38, 40, 41, 44, 54, 55, 59)
+SENT_KEPT = 10_000
+
+
+@dataclass(frozen=True)
+class FixEvent:
+    kind: str
+    """created | logon | logout | app | reject | logout_text | error"""
+    session: str
+    """The QuickFIX SessionID as text (BeginString:Sender->Target)."""
+    raw: str = ""
+    """The message (app, reject, logout_text) as FIX text; the error for 'error'."""
+
+
+class FixBridge(fix.Application):
+    def __init__(self, logon_check: Callable[[str], str | None] | None = None,
+                 resend_orders: bool = False) -> None:
+        """logon_check(session) returns a refusal text to reject a logon, or None to accept it.
+        resend_orders: on a ResendRequest, resend orders too (default: gap-fill them, never resend blindly)."""
+        super().__init__()
+        self._events: queue.SimpleQueue[FixEvent] = queue.SimpleQueue()
+        self._read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._read_fd, False)
+        os.set_blocking(self._write_fd, False)
+        self._logon_check = logon_check
+        self._resend_orders = resend_orders
+        self.sessions: dict[str, fix.SessionID] = {}
+        self._sent: OrderedDict[int, dict[int, str]] = OrderedDict()
+        self._sent_lock = threading.Lock()
+
+    def sent(self, seq_num: int) -> dict[int, str]:
+        """Fields of the application message we sent with this MsgSeqNum (for Rejects that cite it)."""
+        with self._sent_lock:
+            return dict(self._sent.get(seq_num, {}))
+
+    @property
+    def wake_fd(self) -> int:
+        return self._read_fd
+
+    def drain(self) -> list[FixEvent]:
+        try:
+            while os.read(self._read_fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        events = []
+        while True:
+            try:
+                events.append(self._events.get_nowait())
+            except queue.Empty:
+                return events
+
+    def close(self) -> None:
+        for fd in (self._read_fd, self._write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def _push(self, kind: str, session_id: fix.SessionID, raw: str = "") -> None:
+        self._events.put(FixEvent(kind, session_id.toString(), raw))
+        try:
+            os.write(self._write_fd, b"!")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is full of wake-ups already, or closed at shutdown
+
+    def _guard(self, name: str, session_id: fix.SessionID, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except (fix.RejectLogon, fix.DoNotSend):
+            raise
+        except Exception as exc:  # noqa: BLE001 - must never reach QuickFIX
+            log.exception("FIX %s callback failed", name)
+            try:
+                self._push("error", session_id, f"{name}: {type(exc).__name__}: {exc}")
+            except Exception:  # noqa: BLE001
+                pass
+
+    # ---- QuickFIX callbacks ----------------------------------------------
+    def onCreate(self, session_id):  # noqa: N802 (QuickFIX names)
+        self._guard("onCreate", session_id, lambda: self._created(session_id))
+
+    def _created(self, session_id) -> None:
+        self.sessions[session_id.toString()] = session_id
+        self._push("created", session_id)
+
+    def onLogon(self, session_id):  # noqa: N802
+        self._guard("onLogon", session_id, lambda: self._push("logon", session_id))
+
+    def onLogout(self, session_id):  # noqa: N802
+        self._guard("onLogout", session_id, lambda: self._push("logout", session_id))
+
+    def toAdmin(self, message, session_id):  # noqa: N802
+        pass
+
+    def fromAdmin(self, message, session_id):  # noqa: N802
+        self._guard("fromAdmin", session_id, lambda: self._from_admin(message, session_id))
+
+    def _from_admin(self, message, session_id) -> None:
+        msg_type = message.getHeader().getField(35)
+        if msg_type == "A" and self._logon_check is not None:
+            refusal = self._logon_check(session_id.toString())
+            if refusal:
+                raise fix.RejectLogon(refusal)
+        elif msg_type == "3":
+            self._push("reject", session_id, message.toString())
+        elif msg_type == "5" and message.isSetField(58):
+            self._push("logout_text", session_id, message.getField(58))
+
+    def toApp(self, message, session_id):  # noqa: N802
+        self._guard("toApp", session_id, lambda: self._to_app(message))
+
+    def _to_app(self, message) -> None:
+        header = message.getHeader()
+        if (not self._resend_orders and header.isSetField(43) and header.getField(43) == "Y"
+                and header.getField(35) in ORDER_MSG_TYPES):
+            raise fix.DoNotSend()  # a stale order is reconciled, not replayed: QuickFIX gap-fills it
+        kept = {35: header.getField(35)}
+        for tag in REMEMBERED_TAGS:
+            if message.isSetField(tag):
+                kept[tag] = message.getField(tag)
+        with self._sent_lock:
+            self._sent[int(header.getField(34))] = kept
+            while len(self._sent) > SENT_KEPT:
+                self._sent.popitem(last=False)
+
+    def fromApp(self, message, session_id):  # noqa: N802
+        self._guard("fromApp", session_id, lambda: self._push("app", session_id, message.toString()))
+
+
+def parse(raw: str, begin_string: str) -> fix.Message:
+    """A FIX message from text, groups included (hence the data dictionary)."""
+    from vigil.fix.settings import data_dictionary
+
+    return fix.Message(raw, data_dictionary(begin_string), False)
+
+
+def field(message: fix.Message, tag: int, default: str = "") -> str:
+    if message.isSetField(tag):
+        return message.getField(tag)
+    header = message.getHeader()
+    return header.getField(tag) if header.isSetField(tag) else default

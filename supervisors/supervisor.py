@@ -95,7 +95,8 @@ class Supervisor(VigilActor):
         if payload == "tick":
             self._heartbeat()
             self.wakeupAfter(self._tick, "tick")
-        elif isinstance(payload, tuple) and payload[0] == "deadline" and payload[1] == self._op_token:
+        elif isinstance(payload, tuple) and payload[0] == "deadline" and payload[1] == self._op_token \
+                and self._op is not None:  # an operation that finished in time leaves its deadline behind
             self._op_overdue()
 
     def begin_shutdown(self, msg: Shutdown, sender: Any) -> None:

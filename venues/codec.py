@@ -56,9 +56,9 @@ def _ticks(message: fix.Message, tag: int, spec: SymbolSpec | None) -> int | Non
     try:
         ticks = float(text) / spec.tick_size
     except ValueError:
-        raise Unsupported(tag, text, f"tag {tag} value {text} is not a number") from None
+        raise Unsupported(tag, text, "not a number") from None
     if abs(ticks - round(ticks)) > 1e-6:
-        raise Unsupported(tag, text, f"tag {tag} value {text} is not a multiple of the tick size {spec.tick_size:g}")
+        raise Unsupported(tag, text, f"not a multiple of the tick size {spec.tick_size:g}")
     return round(ticks)
 
 
@@ -69,16 +69,16 @@ def _qty(message: fix.Message, tag: int = 38) -> int | None:
     try:
         qty = float(text)
     except ValueError:
-        raise Unsupported(tag, text, f"tag {tag} value {text} is not a number") from None
+        raise Unsupported(tag, text, "not a number") from None
     if qty != int(qty):
-        raise Unsupported(tag, text, f"tag {tag} value {text} is not a whole quantity")
+        raise Unsupported(tag, text, "not a whole quantity")
     return int(qty)
 
 
 def _check(message: fix.Message, tag: int, allowed: set[str], default: str) -> str:
     value = field(message, tag, default)
     if value not in allowed:
-        raise Unsupported(tag, value, f"tag {tag} value {value} not supported")
+        raise Unsupported(tag, value, "")
     return value
 
 
@@ -171,7 +171,8 @@ def session_reject(inbound: fix.Message, problem: Unsupported) -> fix.Message:
     m.setField(371, str(problem.tag))
     m.setField(372, inbound.getHeader().getField(35))
     m.setField(373, str(problem.reason))
-    m.setField(58, problem.text)
+    if problem.text:
+        m.setField(58, problem.text)
     return m
 
 

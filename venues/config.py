@@ -33,6 +33,8 @@ class VenueConfig:
     cancel_on_disconnect: bool = False
     ack_pending: bool = False
     heartbeat_s: int = 30
+    fix_log: bool = True
+    """Log every FIX message under the run directory (venue/ID/log)."""
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], where: str = "venue") -> "VenueConfig":
@@ -59,4 +61,5 @@ class VenueConfig:
         return cls(port=int(need("port")), md_endpoint=str(need("md_endpoint")), symbols=symbols, clients=clients,
                    comp_id=str(raw.get("comp_id", "VENUE")), host=str(raw.get("host", "127.0.0.1")), phase=phase,
                    flow_seed=seed, flow=FlowConfig(**flow), cancel_on_disconnect=bool(raw.get("cancel_on_disconnect")),
-                   ack_pending=bool(raw.get("ack_pending")), heartbeat_s=int(raw.get("heartbeat_s", 30)))
+                   ack_pending=bool(raw.get("ack_pending")), heartbeat_s=int(raw.get("heartbeat_s", 30)),
+                   fix_log=bool(raw.get("fix_log", True)))

@@ -24,6 +24,7 @@ from venues.engine import (
     OrderFlow,
     OrderMassStatusRequest,
     Phase,
+    SymbolSpec,
     VenueError,
     trade_prints,
 )
@@ -34,6 +35,7 @@ from vigil.fix.bridge import FixBridge, FixEvent, field, parse
 from vigil.fix.settings import SessionConfig, write_settings
 
 log = logging.getLogger("vigil.venue")
+UNLISTED = SymbolSpec(tick_size=1.0)
 
 
 class VenueCore:
@@ -47,9 +49,11 @@ class VenueCore:
         sessions = [SessionConfig(begin_string=c.begin_string, sender_comp_id=config.comp_id, target_comp_id=c.comp_id,
                                   host=config.host, port=config.port, heartbeat_s=config.heartbeat_s)
                     for c in config.clients]
-        settings = write_settings("acceptor", sessions, work_dir)
+        settings = write_settings("acceptor", sessions, work_dir, log=config.fix_log)
         self._store = fix.FileStoreFactory(settings)
-        self.acceptor = fix.SocketAcceptor(self.bridge, self._store, settings)
+        self._log = fix.FileLogFactory(settings) if config.fix_log else None
+        self.acceptor = (fix.SocketAcceptor(self.bridge, self._store, settings, self._log) if self._log
+                         else fix.SocketAcceptor(self.bridge, self._store, settings))
         self.publisher = Publisher(config.md_endpoint)
         self.logged_on: set[str] = set()
         self._delayed: list[tuple[float, int, str, fix.Message]] = []
@@ -116,7 +120,7 @@ class VenueCore:
             self._send(session, codec.empty_mass_status(req_id))
             return
         for i, r in enumerate(reports, 1):
-            m = codec.execution_report(r, self.config.symbols[r.symbol], begin)
+            m = codec.execution_report(r, self._spec(r.symbol), begin)
             m.setField(584, req_id)
             m.setField(911, str(len(reports)))
             if i == len(reports):
@@ -131,13 +135,17 @@ class VenueCore:
                 if isinstance(r, CancelReject):
                     self._send(r.owner, codec.cancel_reject(r, begin))
                 else:
-                    self._send(r.owner, codec.execution_report(r, self.config.symbols[r.symbol], begin))
+                    self._send(r.owner, codec.execution_report(r, self._spec(r.symbol), begin))
         for t in trade_prints([r for r in reports if isinstance(r, ExecutionReport)]):
             spec = self.config.symbols[t.symbol]
             aggressor = 0 if t.aggressor is None else (1 if t.aggressor.value == "1" else -1)
             self.publisher.trade(t.symbol, t.transact_time_ns, t.price * spec.tick_size, t.qty, aggressor)
-        for symbol in {r.symbol for r in reports if isinstance(r, ExecutionReport)}:
+        for symbol in {r.symbol for r in reports if isinstance(r, ExecutionReport)} & self.config.symbols.keys():
             self._publish_top(symbol)
+
+    def _spec(self, symbol: str) -> SymbolSpec:
+        """A report can name a symbol the venue does not list (it rejects orders for it)."""
+        return self.config.symbols.get(symbol) or UNLISTED
 
     def _publish_top(self, symbol: str) -> None:
         key = self.exchange.book(symbol).top()

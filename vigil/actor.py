@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import traceback
 from typing import Any
 
 import redis
@@ -43,6 +44,7 @@ from vigil.state_store import StateStore
 log = logging.getLogger("vigil.actor")
 
 CRASH_EXIT_CODE = 70
+CRASH_LOG = "crashes.log"
 
 
 class Refused(Exception):
@@ -231,6 +233,12 @@ class VigilActor(Actor):
 
     def _crash(self, reason: str) -> None:
         log.error("%s crashed: %s", getattr(self, "path", "?"), reason, exc_info=True)
+        try:  # the traceback, for the developer; the registry keeps the one-line reason for the operator
+            with open(os.path.join(self.context.run_dir, CRASH_LOG), "a") as out:
+                out.write(f"--- {getattr(self, 'path', '?')} pid {os.getpid()} crashed: {reason}\n"
+                          f"{traceback.format_exc()}\n")
+        except Exception:  # noqa: BLE001 - crashing anyway
+            pass
         try:
             self.registry.update(self.path, state=State.FAILED.value, exit=f"crashed: {reason}")
             telemetry.flush()

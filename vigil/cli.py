@@ -16,6 +16,7 @@ from vigil.errors import TopologyError, VigilError
 from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
 from vigil.rundir import LOG_FILE, last_exit, read_json, running, RUNNING_FILE
 from vigil.topology import load_topology, summary
+from vigil.trading_cli import add_commands
 
 DEFAULT_TOPOLOGY = "topology.yaml"
 UP_MARGIN_S = 15.0
@@ -64,7 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     down = sub.add_parser("down", help="stop everything, in reverse start order")
     _run_dir_args(down)
     down.set_defaults(func=cmd_down)
+    add_commands(sub, _run_dir_args, _with_client)
     return parser
+
+
+def _with_client(args: argparse.Namespace, command) -> int:
+    """Run a command that talks to the running Vigil's actors."""
+    from vigil.client import VigilClient
+
+    run_dir = _resolve_run_dir(args)
+    if running(run_dir) is None:
+        raise CliError(_not_running(run_dir))
+    return command(args, VigilClient(run_dir))
 
 
 def _run_dir_args(parser: argparse.ArgumentParser) -> None:

@@ -43,6 +43,7 @@ class BrokerSession(VigilActor):
                                  heartbeat_s=int(config.get("heartbeat_s", 30)),
                                  reconnect_s=int(config.get("reconnect_s", 1)))
         self.oms_id = config.get("oms", "oms")
+        self.fix_log = bool(config.get("fix_log", True))
         self.logged_on = False
         self.last_logon = ""
         self.last_error = ""
@@ -52,10 +53,12 @@ class BrokerSession(VigilActor):
 
     def on_running(self) -> None:
         work = Path(self.context.run_dir) / "fix" / self.spec.id
-        settings = write_settings("initiator", [self.cfg], work)
+        settings = write_settings("initiator", [self.cfg], work, log=self.fix_log)
         self.bridge = FixBridge()
         self._store = fix.FileStoreFactory(settings)
-        self.initiator = fix.SocketInitiator(self.bridge, self._store, settings)
+        self._log = fix.FileLogFactory(settings) if self.fix_log else None
+        self.initiator = (fix.SocketInitiator(self.bridge, self._store, settings, self._log) if self._log
+                          else fix.SocketInitiator(self.bridge, self._store, settings))
         self.initiator.start()
         self.set_state(State.DEGRADED)  # until logged on
 

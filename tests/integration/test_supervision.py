@@ -171,3 +171,16 @@ def test_no_acknowledged_increment_is_lost_when_killed_mid_stream(vigil):
     assert final >= len(acked)  # everything acknowledged survived the crash
     assert final <= attempts  # and nothing was applied twice
     assert acked == sorted(acked) and len(set(acked)) == len(acked)
+
+
+def test_a_tree_that_started_in_time_outlives_its_start_deadlines(vigil):
+    import time
+
+    text = topology([supervisor("sup", [worker("x")])]).replace("vigil:\n", "vigil:\n  start_timeout_ms: 200\n", 1)
+    run = vigil(text).start()
+    pids = {path: a["pid"] for path, a in run.actors().items()}
+    until = time.monotonic() + 1.0  # five times the start deadline: a stale deadline must not fire
+    while time.monotonic() < until:
+        assert {path: a["pid"] for path, a in run.actors().items()} == pids
+        time.sleep(0.05)
+    assert all(a["restarts"] == "0" and a["state"] == "running" for a in run.actors().values())

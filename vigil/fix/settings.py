@@ -76,6 +76,3 @@ def write_settings(kind: str, sessions: list[SessionConfig], work_dir: Path, log
     path.write_text("\n".join(lines) + "\n")
     return fix.SessionSettings(str(path))
 
-
-def log_factory(settings: fix.SessionSettings, log: bool):
-    return fix.FileLogFactory(settings) if log else None

@@ -1,0 +1,283 @@
+"""The OMS actor: orders and positions, persisted before anything reaches the wire.
+
+Every change is an event in Redis (vigil.state_store) before the actor acts
+on it: an order is logged PendingNew before it is sent, a venue report is
+logged before it is applied. After a restart, and after every logon of a
+session, open orders are uncertain until the venue has said what became of
+them (mass status, or one status request per order in FIX 4.2); a session
+takes new orders only once that reconciliation is done.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from actors.broker.messages import (
+    CancelOrder,
+    FromVenue,
+    GetSessionStatus,
+    NotSent,
+    ReplaceOrder,
+    RequestMassStatus,
+    RequestStatus,
+    SessionStatus,
+    SubmitOrder,
+)
+from actors.oms import (
+    Blotter,
+    ClOrdIdGenerator,
+    ExecutionReport,
+    ExecType,
+    OrderCancelReject,
+    OrderError,
+    OrdStatus,
+    OrdType,
+    Positions,
+    Side,
+    TimeInForce,
+)
+from actors.oms.commands import (
+    Accepted,
+    CancelOrderCommand,
+    GetOrders,
+    GetPositions,
+    Listing,
+    NewOrder,
+    ReplaceOrderCommand,
+)
+from actors.oms.events import ORDER_CREATED
+from actors.oms.ids import EPOCH_STARTED
+from actors.oms.router import NoRoute, Route, pick
+from vigil.actor import Refused, VigilActor
+
+RECONCILE_RETRY = timedelta(seconds=5)
+_SIDES = {"buy": "1", "sell": "2", "1": "1", "2": "2"}
+_TYPES = {"limit": "2", "market": "1", "2": "2", "1": "1"}
+_TIFS = {"DAY": "0", "GTC": "1", "IOC": "3", "FOK": "4"}
+
+
+def _decimal(text: Any, what: str) -> Decimal:
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation:
+        raise Refused(f"{what} {text!r} is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise Refused(f"{what} must be positive, got {text}")
+    return value
+
+
+class OrderManager(VigilActor):
+    snapshot_every = 500
+
+    def on_start(self, config: Any) -> None:
+        sessions = config.get("sessions") or []
+        if not sessions:
+            raise ValueError(f"config of {self.path} lists no sessions")
+        self.routes = [Route(s["id"], Decimal(str(s.get("fee_bps", 0))),
+                             frozenset(s["symbols"]) if s.get("symbols") else None) for s in sessions]
+        self.default_account = config.get("account", "main")
+        self.blotter = Blotter()
+        self.positions = Positions()
+        self.ids = ClOrdIdGenerator(config.get("cl_ord_id_prefix", "V"))
+        self.up: set[str] = set()  # logged on and reconciled: may take new orders
+        self.reconciling: dict[str, str] = {}  # session -> mass status request id
+        self.dialects: dict[str, str] = {}  # session -> FIX BeginString
+
+    # ---- state -------------------------------------------------------------
+    def snapshot(self) -> Any:
+        return {"blotter": self.blotter.to_dict(), "positions": self.positions.to_dict(), "ids": self.ids.to_dict()}
+
+    def restore(self, snapshot: Any) -> None:
+        self.blotter = Blotter.from_dict(snapshot["blotter"])
+        self.positions = Positions.from_dict(snapshot["positions"])
+        self.ids = ClOrdIdGenerator.from_dict(snapshot["ids"])
+
+    def apply(self, event: Any, seq: int) -> None:
+        if event.get("event") == EPOCH_STARTED:
+            self.ids.apply(event)
+            return
+        if event.get("event") == ORDER_CREATED:
+            self.ids.observe(event["cl_ord_id"])
+        applied = self.blotter.apply(event)
+        for fill in applied.fills:
+            self.positions.apply(fill)
+
+    def on_running(self) -> None:
+        self.persist(self.ids.begin_epoch(self.clock.now_ns() // 1_000_000_000))
+        if self.blotter.open_orders():  # whatever happened while we were down is unknown until reconciled
+            self.persist(self.blotter.mark_uncertain(None, "OMS restarted"))
+        for route in self.routes:  # sessions that stayed up will not announce themselves: ask
+            self._tell_session(route.session, GetSessionStatus())
+
+    # ---- messages ----------------------------------------------------------
+    def on_message(self, msg: Any, sender: Any) -> None:
+        if isinstance(msg, FromVenue):
+            self._from_venue(msg)
+        elif isinstance(msg, SessionStatus):
+            self._session_status(msg)
+        elif isinstance(msg, NotSent):
+            self._not_sent(msg)
+        elif isinstance(msg, NewOrder):
+            self.reply(sender, self._new_order(msg))
+        elif isinstance(msg, CancelOrderCommand):
+            self.reply(sender, self._cancel(msg))
+        elif isinstance(msg, ReplaceOrderCommand):
+            self.reply(sender, self._replace(msg))
+        elif isinstance(msg, GetOrders):
+            orders = self.blotter.open_orders() if msg.open_only else list(self.blotter)
+            self.reply(sender, Listing(tuple(_row(o.view()) for o in orders)))
+        elif isinstance(msg, GetPositions):
+            self.reply(sender, Listing(tuple(_row(p) for p in self.positions)))
+        else:
+            super().on_message(msg, sender)
+
+    def on_wakeup(self, payload: Any) -> None:
+        if isinstance(payload, tuple) and payload[0] == "reconcile" and self.reconciling.get(payload[1]) == payload[2]:
+            self._reconcile(payload[1])  # no answer in time: ask again
+
+    # ---- orders in -----------------------------------------------------------
+    def _new_order(self, cmd: NewOrder) -> Accepted:
+        side, ord_type = _SIDES.get(str(cmd.side).lower()), _TYPES.get(str(cmd.ord_type).lower())
+        tif = _TIFS.get(str(cmd.tif).upper())
+        if side is None or ord_type is None or tif is None:
+            bad = "side" if side is None else "type" if ord_type is None else "tif"
+            value = {"side": cmd.side, "type": cmd.ord_type, "tif": cmd.tif}[bad]
+            raise Refused(f"unknown {bad} {value!r}")
+        qty = _decimal(cmd.qty, "qty")
+        price = _decimal(cmd.price, "price") if cmd.price is not None else None
+        if ord_type == "2" and price is None:
+            raise Refused("a limit order needs a price")
+        if cmd.session is not None and cmd.session not in {r.session for r in self.routes}:
+            raise Refused(f"unknown session {cmd.session!r} (sessions: {', '.join(r.session for r in self.routes)})")
+        try:
+            session = cmd.session if cmd.session in self.up else pick(
+                [r for r in self.routes if cmd.session in (None, r.session)], cmd.symbol, side, self.up)
+        except NoRoute as why:
+            raise Refused(str(why)) from None
+        cl_ord_id = self.ids.next()
+        try:
+            order = self.blotter.submit(cl_ord_id, account=cmd.account or self.default_account, strategy=cmd.strategy,
+                                        session=session, symbol=cmd.symbol, side=Side.parse(side),
+                                        ord_type=OrdType.parse(ord_type), tif=TimeInForce.parse(tif), qty=qty,
+                                        price=price if ord_type == "2" else None)
+        except (OrderError, ValueError) as err:
+            raise Refused(str(err)) from None
+        self.persist(order.created_event())
+        self._tell_session(session, SubmitOrder(cl_ord_id, cmd.symbol, side, str(qty), ord_type,
+                                                str(price) if ord_type == "2" else None, tif, order.account))
+        return Accepted(cl_ord_id, session)
+
+    def _cancel(self, cmd: CancelOrderCommand) -> Accepted:
+        order = self._order(cmd.cl_ord_id)
+        request_id = self.ids.next()
+        try:
+            event = self.blotter.request_cancel(order.cl_ord_id, request_id)
+        except OrderError as err:
+            raise Refused(f"cannot cancel {cmd.cl_ord_id}: {err}") from None
+        self.persist(event)
+        self._tell_session(order.session, CancelOrder(request_id, order.cl_ord_id, order.order_id, order.symbol,
+                                                      order.side.value, str(order.qty)))
+        return Accepted(request_id, order.session)
+
+    def _replace(self, cmd: ReplaceOrderCommand) -> Accepted:
+        order = self._order(cmd.cl_ord_id)
+        qty = _decimal(cmd.qty, "qty") if cmd.qty is not None else None
+        price = _decimal(cmd.price, "price") if cmd.price is not None else None
+        if qty is None and price is None:
+            raise Refused("a replace needs a new qty or price")
+        request_id = self.ids.next()
+        try:
+            event = self.blotter.request_replace(order.cl_ord_id, request_id, qty, price)
+        except OrderError as err:
+            raise Refused(f"cannot replace {cmd.cl_ord_id}: {err}") from None
+        self.persist(event)
+        new_qty, new_price = qty or order.qty, price or order.price
+        self._tell_session(order.session, ReplaceOrder(
+            request_id, order.cl_ord_id, order.order_id, order.symbol, order.side.value, str(new_qty),
+            order.ord_type.value, str(new_price) if new_price is not None else None, order.tif.value, order.account))
+        return Accepted(request_id, order.session)
+
+    def _order(self, cl_ord_id: str):
+        order = self.blotter.find(cl_ord_id)
+        if order is None:
+            raise Refused(f"unknown order {cl_ord_id!r}")
+        return order
+
+    def _tell_session(self, session: str, msg: Any) -> None:
+        try:
+            self.tell(self.address_of(session), msg)
+        except Refused as why:
+            if hasattr(msg, "cl_ord_id"):
+                self._not_sent(NotSent(session, msg.cl_ord_id, str(why)))
+
+    # ---- the venue's answers ----------------------------------------------------
+    def _from_venue(self, msg: FromVenue) -> None:
+        record = msg.record
+        empty_status = isinstance(record, ExecutionReport) and record.order_id == "NONE" and not record.cl_ord_id
+        if not empty_status:
+            self.persist(record.to_dict())
+        if msg.mass_status_req_id and msg.last_of_mass_status and \
+                self.reconciling.get(msg.session) == msg.mass_status_req_id:
+            self._reconciled(msg.session)
+        elif msg.session in self.reconciling and not msg.mass_status_req_id and \
+                isinstance(record, ExecutionReport) and record.kind is ExecType.ORDER_STATUS and \
+                not any(o.uncertain for o in self.blotter.open_orders(msg.session)):
+            self._reconciled(msg.session)  # FIX 4.2: the last per-order status answer is in
+
+    def _session_status(self, status: SessionStatus) -> None:
+        self.dialects[status.session] = status.begin_string
+        if not status.logged_on:
+            self.up.discard(status.session)
+            self.reconciling.pop(status.session, None)
+            if self.blotter.open_orders(status.session) and not all(
+                    o.uncertain for o in self.blotter.open_orders(status.session)):
+                self.persist(self.blotter.mark_uncertain(status.session, f"session {status.session} down"))
+        elif status.session not in self.up and status.session not in self.reconciling:
+            self._reconcile(status.session)
+
+    def _reconcile(self, session: str) -> None:
+        req_id = f"{self.ids.next()}-MS"
+        self.reconciling[session] = req_id
+        asks = tuple(RequestStatus(o.cl_ord_id, o.order_id, o.symbol, o.side.value)
+                     for o in self.blotter.open_orders(session))
+        self._tell_session(session, RequestMassStatus(req_id, asks))
+        if not asks and self._is_fix42(session):
+            self._reconciled(session)
+        else:
+            self.wakeupAfter(RECONCILE_RETRY, ("reconcile", session, req_id))
+
+    def _is_fix42(self, session: str) -> bool:
+        """FIX 4.2 has no mass status: with no open order there is nothing to ask, and no answer."""
+        return self.dialects.get(session) == "FIX.4.2"
+
+    def _reconciled(self, session: str) -> None:
+        self.reconciling.pop(session, None)
+        for order in self.blotter.open_orders(session):
+            if order.uncertain:  # open here, not mentioned by the venue: ask about it alone
+                self._tell_session(session, RequestStatus(order.cl_ord_id, order.order_id, order.symbol,
+                                                          order.side.value))
+        self.up.add(session)
+
+    def _not_sent(self, msg: NotSent) -> None:
+        order = self.blotter.find(msg.cl_ord_id)
+        if order is None:
+            return
+        if order.cl_ord_id == msg.cl_ord_id and order.status is OrdStatus.PENDING_NEW:
+            record = ExecutionReport(exec_id=f"local-{msg.cl_ord_id}", exec_type=ExecType.REJECTED,
+                                     ord_status=OrdStatus.REJECTED, cl_ord_id=msg.cl_ord_id, symbol=order.symbol,
+                                     side=order.side, order_qty=order.qty, cum_qty=0, leaves_qty=0, avg_px=0,
+                                     text=f"not sent: {msg.reason}")
+        else:
+            record = OrderCancelReject(cl_ord_id=msg.cl_ord_id, orig_cl_ord_id=order.cl_ord_id,
+                                       order_id=order.order_id, text=f"not sent: {msg.reason}",
+                                       response_to="2" if order.status is OrdStatus.PENDING_REPLACE else "1")
+        self.persist(record.to_dict())
+
+
+def _row(view: Any) -> dict:
+    out = {}
+    for name in view.__dataclass_fields__:
+        value = getattr(view, name)
+        out[name] = str(value) if isinstance(value, Decimal) else value
+    return out

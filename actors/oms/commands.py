@@ -1,0 +1,59 @@
+"""What operators and strategies ask of the OMS, and its answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    symbol: str
+    side: str
+    """"buy" or "sell" (or the FIX code)."""
+    qty: str
+    """Decimal text."""
+    price: str | None = None
+    """Decimal text; required for limit orders."""
+    ord_type: str = "limit"
+    """"limit" or "market"."""
+    tif: str = "DAY"
+    """DAY, IOC, FOK or GTC."""
+    session: str | None = None
+    """Broker session id; None lets the router choose."""
+    strategy: str = "manual"
+    account: str = ""
+
+
+@dataclass(frozen=True)
+class CancelOrderCommand:
+    cl_ord_id: str
+
+
+@dataclass(frozen=True)
+class ReplaceOrderCommand:
+    cl_ord_id: str
+    qty: str | None = None
+    price: str | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    cl_ord_id: str
+    """The new order's ClOrdID, or the cancel/replace request's."""
+    session: str
+
+
+@dataclass(frozen=True)
+class GetOrders:
+    open_only: bool = False
+
+
+@dataclass(frozen=True)
+class GetPositions:
+    pass
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Rows of JSON-ready dicts (orders or positions)."""
+
+    rows: tuple[dict, ...]

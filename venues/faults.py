@@ -12,6 +12,8 @@ class Faults:
     """Hold every report for this long before sending it."""
     refuse_logon: int = 0
     """Refuse this many logons (-1: all until cleared)."""
+    refuse_only: str | None = None
+    """Refuse only this client CompID's logons (None: everyone's)."""
     silent: bool = False
     """Answer nothing and publish no market data (the FIX engine still heartbeats)."""
 
@@ -21,8 +23,8 @@ class Faults:
             return True
         return False
 
-    def take_refusal(self) -> bool:
-        if self.refuse_logon:
+    def take_refusal(self, comp_id: str) -> bool:
+        if self.refuse_logon and self.refuse_only in (None, comp_id):
             if self.refuse_logon > 0:
                 self.refuse_logon -= 1
             return True
@@ -33,7 +35,8 @@ class Faults:
 class VenueCommand:
     """An operator's or a drill's order to the venue.
 
-    kind: reject_next (n), delay_reports (ms), drop_connection, refuse_logon (n; -1 forever, 0 stop),
+    kind: reject_next (n), delay_reports (ms), drop_connection (comp_id: one client, else all),
+    refuse_logon (n: -1 forever, 0 stop; comp_id: one client, else all),
     sequence_gap (n), silent (on), phase (phase, symbol), unsolicited_cancel (order_id, text),
     bust (exec_id), correct (exec_id, qty, price), flow (on), status.
     """

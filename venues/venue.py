@@ -75,7 +75,8 @@ class VenueCore:
 
     # ---- FIX in ------------------------------------------------------------
     def _logon_check(self, session: str) -> str | None:
-        return "logon refused by the venue (fault injection)" if self.faults.take_refusal() else None
+        client = session.rsplit("->", 1)[-1]
+        return "logon refused by the venue (fault injection)" if self.faults.take_refusal(client) else None
 
     def pump(self) -> None:
         for event in self.bridge.drain():
@@ -191,13 +192,14 @@ class VenueCore:
         elif cmd.kind == "delay_reports":
             self.faults.delay_ms = int(a.get("ms", 0))
         elif cmd.kind == "refuse_logon":
-            self.faults.refuse_logon = int(a.get("n", 1))
+            self.faults.refuse_logon, self.faults.refuse_only = int(a.get("n", 1)), a.get("comp_id")
         elif cmd.kind == "silent":
             self.faults.silent = bool(a.get("on", True))
             self.publisher.silent = self.faults.silent
         elif cmd.kind == "drop_connection":
             for name in list(self.logged_on):
-                fix.Session.lookupSession(self.bridge.sessions[name]).disconnect()
+                if a.get("comp_id") in (None, name.rsplit("->", 1)[-1]):
+                    fix.Session.lookupSession(self.bridge.sessions[name]).disconnect()
         elif cmd.kind == "sequence_gap":
             n = int(a.get("n", 5))
             for name in list(self.logged_on):

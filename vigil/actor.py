@@ -119,6 +119,8 @@ class VigilActor(Actor):
         return address
 
     def set_state(self, state: State) -> None:
+        if state is self.lifecycle.state:
+            return  # e.g. a second logout while already degraded: nothing changes
         self.lifecycle.to(state)
         self.registry.update(self.path, state=state.value)
         self.registry.event(self.path, state.value, pid=os.getpid(), at_ns=self.clock.now_ns())

@@ -24,7 +24,7 @@ from thespian.actors import ActorSystem
 
 from vigil.errors import VigilError
 from vigil.messages import ActorReady, ActorStartFailed, Done, InitActor, RunContext, Shutdown
-from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
+from vigil.procs import RUN_ID_VAR, describe, kill_and_wait, pid_alive, port_in_use, processes_of_run
 from vigil.redis_server import RedisServer
 from vigil.registry import Registry
 from vigil.rundir import LAST_EXIT_FILE, RUNNING_FILE, write_json
@@ -137,7 +137,7 @@ class Daemon:
         keep = {os.getpid(), self.redis_server.pid if self.redis_server else None}
         left = [p for p in processes_of_run(self.run_id) if p not in keep] if self.run_id else []
         if left:
-            log.warning("killing %d process(es) left after shutdown: %s", len(left), left)
+            log.warning("killing %d process(es) left after shutdown: %s", len(left), [describe(p) for p in left])
             kill_and_wait(left)
         if self.redis_server is not None:
             self.redis_server.stop()

@@ -85,3 +85,14 @@ def kill_and_wait(pids: list[int], timeout: float = 5.0) -> list[int]:
         time.sleep(0.01)
         alive = [p for p in alive if pid_alive(p)]
     return alive
+
+
+def describe(pid: int) -> str:
+    """pid, parent and state, for logs about stray processes."""
+    try:
+        status = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                      if ":\t" in line)
+        return (f"{pid} (parent {status.get('PPid', '?').strip()}, {status.get('State', '?').strip()}, "
+                f"{status.get('Threads', '?').strip()} threads)")
+    except OSError:
+        return str(pid)

@@ -61,6 +61,8 @@ class BrokerSession(VigilActor):
                           else fix.SocketInitiator(self.bridge, self._store, settings))
         self.initiator.start()
         self.set_state(State.DEGRADED)  # until logged on
+        # A restarted session may have lost commands in its mailbox: the OMS must reconcile at logon
+        self._tell_oms(self.status())
 
     def on_stop(self) -> None:
         if self.initiator is not None:

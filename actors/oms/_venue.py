@@ -103,6 +103,10 @@ def _transition(o: Order, r: ExecutionReport, changes: list[Change], notes: list
         req.acked = True
     elif kind is ExecType.EXPIRED:
         o.reason = _words("expired", r.text)
+    elif kind is ExecType.ORDER_STATUS and r.ord_status in (OrdStatus.REJECTED, OrdStatus.CANCELED,
+                                                           OrdStatus.EXPIRED):
+        # Reconciliation found the order closed (or unknown: it never reached the venue): say why
+        o.reason = _words(f"venue status {r.ord_status.label}", r.reason or r.text)
 
     added = ZERO  # real quantity this report brings, which may stand in for a synthetic guess
     if kind is ExecType.TRADE:

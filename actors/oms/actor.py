@@ -42,6 +42,7 @@ from actors.oms.commands import (
     CancelOrderCommand,
     GetOrders,
     GetPositions,
+    GetRouting,
     Listing,
     NewOrder,
     ReplaceOrderCommand,
@@ -129,6 +130,9 @@ class OrderManager(VigilActor):
             self.reply(sender, Listing(tuple(_row(o.view()) for o in orders)))
         elif isinstance(msg, GetPositions):
             self.reply(sender, Listing(tuple(_row(p) for p in self.positions)))
+        elif isinstance(msg, GetRouting):
+            self.reply(sender, Listing(tuple({"session": r.session, "up": r.session in self.up,
+                                              "reconciling": r.session in self.reconciling} for r in self.routes)))
         else:
             super().on_message(msg, sender)
 

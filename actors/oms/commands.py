@@ -57,3 +57,8 @@ class Listing:
     """Rows of JSON-ready dicts (orders or positions)."""
 
     rows: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class GetRouting:
+    """Which sessions take new orders now (logged on and reconciled)."""

@@ -28,4 +28,30 @@ def topology(children: list[str], strategy: str = "one_for_one", intensity: int 
 
 
 def _indent(text: str, n: int) -> str:
+    """Indent by n spaces (n < 0: remove that many)."""
+    if n < 0:
+        return "".join(line[-n:] + "\n" for line in text.splitlines())
     return "".join(" " * n + line + "\n" for line in text.splitlines())
+
+
+def trading(ports: dict[str, int], *, sessions: tuple[tuple[str, str, str], ...] = (("fix-a", "FIX.4.4", "VIGIL_A"),
+                                                                                  ("fix-b", "FIX.4.2", "VIGIL_B")),
+            phase: str = "continuous", flow: bool = False, extra_clients: tuple[str, ...] = ("TESTER",),
+            oms_backoff_ms: int = 0) -> str:
+    """A venue, an OMS and broker sessions on the given free ports (keys: fix, md)."""
+    clients = "".join(f"          - {{comp_id: {comp}, begin_string: {begin}}}\n" for _, begin, comp in sessions)
+    clients += "".join(f"          - {{comp_id: {comp}, begin_string: FIX.4.4}}\n" for comp in extra_clients)
+    venue = (f"- id: venue\n  start: venues.actor:SimulatedVenue\n  shutdown: 3000\n  config:\n"
+             f"    port: {ports['fix']}\n    md_endpoint: tcp://127.0.0.1:{ports['md']}\n    phase: {phase}\n"
+             f"    clients:\n" + _indent(clients, -4) +
+             "    symbols:\n      EURUSD: {tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}\n"
+             "      ACME: {tick_size: 0.01, lot_size: 1, reference_price: 100}\n"
+             + ("    flow: {seed: 3, rate_per_s: 100}\n" if flow else ""))
+    oms = ("- id: oms\n  start: actors.oms.actor:OrderManager\n  config:\n    sessions:\n"
+           + "".join(f"      - {{id: {sid}, fee_bps: {i}}}\n" for i, (sid, _, _) in enumerate(sessions)))
+    brokers = "".join(f"- id: {sid}\n  start: actors.broker.session:BrokerSession\n"
+                      f"  config: {{begin_string: {begin}, sender_comp_id: {comp}, target_comp_id: VENUE, "
+                      f"port: {ports['fix']}, heartbeat_s: 2}}\n" for sid, begin, comp in sessions)
+    backoff = f"{{min_ms: {oms_backoff_ms}, max_ms: {oms_backoff_ms}, jitter: 0.0}}" if oms_backoff_ms else ""
+    return topology([venue, supervisor("trading", [oms, brokers], backoff=backoff, intensity=10)],
+                    heartbeat=(200, 2000))

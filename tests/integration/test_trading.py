@@ -1,0 +1,232 @@
+"""Orders end to end over real FIX sessions (QuickFIX over TCP loopback) against the simulated venue."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from fix_client import RawFixClient
+from harness import wait_for
+from topologies import trading
+
+from actors.oms.commands import CancelOrderCommand, GetOrders, GetPositions, GetRouting, NewOrder, ReplaceOrderCommand
+from venues.faults import VenueCommand
+from vigil.errors import VigilError
+from vigil.procs import free_port
+
+OMS = "root/trading/oms"
+
+
+@pytest.fixture
+def ports():
+    return {"fix": free_port(), "md": free_port()}
+
+
+def ready(run, sessions=("fix-a", "fix-b")):
+    def up():
+        rows = {r["session"]: r for r in run.client.ask(OMS, GetRouting()).rows}
+        return all(rows[s]["up"] for s in sessions)
+    wait_for(up, timeout=20, what=f"sessions {sessions} logged on and reconciled")
+    return run
+
+
+def order(run, cl_ord_id):
+    for row in run.client.ask(OMS, GetOrders()).rows:
+        if row["cl_ord_id"] == cl_ord_id or row["root_cl_ord_id"] == cl_ord_id:
+            return row
+    raise AssertionError(f"no order {cl_ord_id}")
+
+
+def wait_status(run, cl_ord_id, status, timeout=15):
+    return wait_for(lambda: (o := order(run, cl_ord_id))["status"] == status and o, timeout,
+                    f"{cl_ord_id} to be {status} (now {order(run, cl_ord_id)['status']})")
+
+
+def new(run, **kw):
+    return run.client.ask(OMS, NewOrder(**{"symbol": "ACME", "side": "buy", "qty": "10", **kw})).cl_ord_id
+
+
+def test_limit_order_rests_is_replaced_then_cancelled(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    cl = new(run, price="99.50", session="fix-a")
+    row = wait_status(run, cl, "New")
+    assert row["order_id"] and row["leaves_qty"] == "10" and row["session"] == "fix-a"
+
+    run.client.ask(OMS, ReplaceOrderCommand(cl, qty="15", price="99.40"))
+    row = wait_for(lambda: (o := order(run, cl))["status"] == "New" and o["qty"] == "15" and o, what="replaced")
+    assert Decimal(row["price"]) == Decimal("99.40") and row["leaves_qty"] == "15"
+
+    run.client.ask(OMS, CancelOrderCommand(row["cl_ord_id"]))
+    row = wait_status(run, cl, "Canceled")
+    assert row["leaves_qty"] == "0" and row["cum_qty"] == "0"
+
+
+@pytest.mark.parametrize("session", ["fix-a", "fix-b"])  # FIX 4.4 and FIX 4.2
+def test_crossing_orders_fill_and_make_positions(vigil, ports, session):
+    run = ready(vigil(trading(ports)).start())
+    with RawFixClient(ports["fix"], "TESTER") as tester:
+        tester.new_order("ACME", "2", 6, "100.00")  # resting offer from another participant
+        tester.new_order("ACME", "2", 4, "100.10")
+        cl = new(run, qty="8", price="100.10", session=session)
+        row = wait_status(run, cl, "Filled")
+    assert row["cum_qty"] == "8"
+    assert Decimal(row["avg_px"]) == Decimal("100.025")  # 6 @ 100.00 + 2 @ 100.10
+    [pos] = run.client.ask(OMS, GetPositions()).rows
+    assert (pos["symbol"], pos["strategy"], Decimal(pos["qty"]), Decimal(pos["avg_px"])) == \
+        ("ACME", "manual", 8, Decimal("100.025"))
+
+
+def test_ioc_remainder_is_cancelled_and_fok_that_cannot_fill_is_killed(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    with RawFixClient(ports["fix"], "TESTER") as tester:
+        tester.new_order("ACME", "2", 5, "100.00")
+        fok = new(run, qty="8", price="100.00", tif="FOK", session="fix-a")
+        row = wait_status(run, fok, "Canceled")
+        assert row["cum_qty"] == "0"  # nothing filled: all or nothing
+        ioc = new(run, qty="8", price="100.00", tif="IOC", session="fix-a")
+        row = wait_status(run, ioc, "Canceled")
+        assert row["cum_qty"] == "5" and row["leaves_qty"] == "0"
+
+
+def test_market_order_in_pre_open_is_rejected_with_the_reason(vigil, ports):
+    run = ready(vigil(trading(ports, phase="pre_open")).start())
+    cl = new(run, ord_type="market", session="fix-a")
+    row = wait_status(run, cl, "Rejected")
+    assert "pre-open" in row["reason"].lower() or "pre_open" in row["reason"].lower(), row["reason"]
+    resting = new(run, price="99", session="fix-a")  # limit orders rest in pre-open
+    wait_status(run, resting, "New")
+
+
+def test_venue_session_reject_is_decoded_into_a_clear_error(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    cl = new(run, price="99.999", session="fix-a")  # off the 0.01 tick
+    row = wait_status(run, cl, "Rejected")
+    assert row["reason"].startswith("rejected by venue: tag 44 value 99.999"), row["reason"]
+    assert "tick size" in row["reason"]
+
+
+def test_bad_manual_orders_are_refused_and_nothing_is_lost(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    good = new(run, price="99", session="fix-a")
+    for bad, why in ((dict(qty="-3", price="99"), "qty must be positive"), (dict(price=None), "needs a price"),
+                     (dict(price="99", session="nope"), "unknown session 'nope'"),
+                     (dict(price="abc"), "is not a number"), (dict(side="hold", price="99"), "unknown side")):
+        with pytest.raises(VigilError, match=why):
+            new(run, **bad)
+    with pytest.raises(VigilError, match="unknown order 'NOPE'"):
+        run.client.ask(OMS, CancelOrderCommand("NOPE"))
+    assert wait_status(run, good, "New")
+    assert [r["cl_ord_id"] for r in run.client.ask(OMS, GetOrders()).rows] == [good]
+
+
+def test_router_fails_over_when_a_session_is_down(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    first = new(run, price="99")
+    assert order(run, first)["session"] == "fix-a"  # cheaper fee
+    run.client.ask("root/venue", VenueCommand("refuse_logon", {"n": -1, "comp_id": "VIGIL_A"}))
+    run.client.ask("root/venue", VenueCommand("drop_connection", {"comp_id": "VIGIL_A"}))
+    wait_for(lambda: not {r["session"]: r for r in run.client.ask(OMS, GetRouting()).rows}["fix-a"]["up"],
+             what="fix-a down")
+    ready(run, ("fix-b",))
+    second = new(run, price="99")
+    assert order(run, second)["session"] == "fix-b"
+    wait_status(run, second, "New")
+
+
+def test_a_fill_while_the_oms_was_down_shows_up_after_reconciliation(vigil, ports):
+    run = ready(vigil(trading(ports, oms_backoff_ms=1500)).start())
+    cl = new(run, qty="7", price="100.00", session="fix-a")
+    wait_status(run, cl, "New")
+    old = run.kill(OMS)  # down for the 1.5 s backoff
+    with RawFixClient(ports["fix"], "TESTER") as tester:
+        tester.new_order("ACME", "2", 7, "100.00")  # fills our resting order while nobody listens
+        assert "39=2" in _until(tester, "35=8", "39=2")  # the tester's own fill
+    run.wait_running(OMS, not_pid=old)
+    ready(run)
+    row = wait_status(run, cl, "Filled")
+    assert row["cum_qty"] == "7" and not row["uncertain"]
+    [pos] = run.client.ask(OMS, GetPositions()).rows
+    assert Decimal(pos["qty"]) == 7 and Decimal(pos["avg_px"]) == 100
+
+
+def test_broker_session_restart_mid_stream_loses_and_duplicates_nothing(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    sent = [new(run, qty=str(i), price="90", session="fix-a") for i in range(1, 6)]
+    old = run.kill("root/trading/fix-a")  # some of these may still be in its mailbox: lost with it
+    run.wait_running("root/trading/fix-a", not_pid=old)
+    sent += [_new_when_up(run, qty=str(i), price="90", session="fix-a") for i in range(6, 11)]
+
+    def settled():
+        rows = run.client.ask(OMS, GetOrders()).rows
+        return all(r["status"] in ("New", "Rejected") and not r["uncertain"] for r in rows) and rows
+    rows = wait_for(settled, what="every order confirmed by the venue or known never to have reached it")
+    working = [r for r in rows if r["status"] == "New"]
+    assert len({r["order_id"] for r in working}) == len(working)  # none sent twice
+    assert {r["cl_ord_id"] for r in working} >= set(sent[5:])  # everything after the restart went through
+    for r in rows:
+        if r["status"] == "Rejected":
+            assert r["cl_ord_id"] in sent[:5] and r["reason"], (sent, r["status"], r["reason"])  # lost in the crash, and said so
+    expected = sum(Decimal(r["qty"]) for r in working)
+    with RawFixClient(ports["fix"], "TESTER") as tester:
+        tester.new_order("ACME", "2", int(expected), "90")  # sells into every working order
+        wait_for(lambda: all(order(run, r["cl_ord_id"])["status"] == "Filled" for r in working),
+                 what="every working order filled")
+    [pos] = run.client.ask(OMS, GetPositions()).rows
+    assert Decimal(pos["qty"]) == expected  # every fill booked once
+
+
+def test_dropped_connection_marks_open_orders_uncertain_until_reconciled(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    resting = new(run, price="95", session="fix-a")
+    wait_status(run, resting, "New")
+    run.client.ask("root/venue", VenueCommand("refuse_logon", {"n": 2, "comp_id": "VIGIL_A"}))
+    run.client.ask("root/venue", VenueCommand("drop_connection", {"comp_id": "VIGIL_A"}))
+    wait_for(lambda: order(run, resting)["uncertain"], what="the open order marked uncertain")
+    with pytest.raises(VigilError, match="no session|not logged on|down"):
+        new(run, price="95", session="fix-a")
+    ready(run)  # logon refused twice, then accepted; reconciled by mass status
+    row = wait_for(lambda: (o := order(run, resting)) and not o["uncertain"] and o, what="reconciled")
+    assert row["status"] == "New" and row["leaves_qty"] == "10"
+    assert wait_status(run, new(run, price="95", session="fix-a"), "New")
+
+
+def test_logon_refused_is_reported_and_retried(vigil, ports):
+    from actors.broker.messages import GetSessionStatus
+
+    run = vigil(trading(ports))
+    run.start()
+    run.client.ask("root/venue", VenueCommand("refuse_logon", {"n": 3, "comp_id": "VIGIL_A"}))
+    run.client.ask("root/venue", VenueCommand("drop_connection", {"comp_id": "VIGIL_A"}))
+    wait_for(lambda: "logon refused" in run.client.ask("root/trading/fix-a", GetSessionStatus()).last_error,
+             what="the refusal reported by the session")
+    ready(run, ("fix-a",))
+
+
+def test_sequence_gap_is_recovered_by_resend(vigil, ports):
+    from actors.broker.messages import GetSessionStatus
+
+    run = ready(vigil(trading(ports)).start())
+    before = run.client.ask("root/trading/fix-a", GetSessionStatus()).next_target_seq
+    run.client.ask("root/venue", VenueCommand("sequence_gap", {"n": 5, "comp_id": "VIGIL_A"}))
+    cl = new(run, price="97", session="fix-a")  # its report arrives after the gap
+    wait_status(run, cl, "New")
+    status = run.client.ask("root/trading/fix-a", GetSessionStatus())
+    assert status.logged_on and status.next_target_seq >= before + 5
+
+
+def _new_when_up(run, **kw):
+    """A new order, once the OMS takes orders for the session again (it reconciles after a restart)."""
+    def attempt():
+        try:
+            return new(run, **kw)
+        except VigilError as err:
+            if "is up" not in str(err):
+                raise
+            return None
+    return wait_for(attempt, what=f"the OMS to take orders for {kw.get('session')} again")
+
+
+def _until(client, *needles, timeout=10.0):
+    while True:
+        raw = client.next_message(timeout).replace("\x01", "|")
+        if all(n in raw.replace("|", "\x01") or n in raw for n in needles):
+            return raw

@@ -1,0 +1,84 @@
+"""A bare QuickFIX initiator for tests and benchmarks: another participant at the venue."""
+from __future__ import annotations
+
+import queue
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import quickfix as fix
+
+from vigil.fix.settings import SessionConfig, write_settings
+
+
+class _App(fix.Application):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inbox: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.logged_on = threading.Event()
+        self.session = None
+
+    def onCreate(self, sid):  # noqa: N802
+        self.session = sid
+
+    def onLogon(self, sid):  # noqa: N802
+        self.logged_on.set()
+
+    def onLogout(self, sid):  # noqa: N802
+        self.logged_on.clear()
+
+    def toAdmin(self, m, sid):  # noqa: N802
+        pass
+
+    def fromAdmin(self, m, sid):  # noqa: N802
+        pass
+
+    def toApp(self, m, sid):  # noqa: N802
+        pass
+
+    def fromApp(self, m, sid):  # noqa: N802
+        try:
+            self.inbox.put(m.toString())
+        except Exception:  # noqa: BLE001 - never into QuickFIX
+            pass
+
+
+class RawFixClient:
+    def __init__(self, port: int, sender: str, target: str = "VENUE", begin_string: str = "FIX.4.4") -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="vigil-fixclient-"))
+        settings = write_settings("initiator", [SessionConfig(begin_string, sender, target, port=port)], self._dir)
+        self.app = _App()
+        self._store = fix.FileStoreFactory(settings)
+        self._initiator = fix.SocketInitiator(self.app, self._store, settings)
+        self._ids = 0
+
+    def __enter__(self) -> "RawFixClient":
+        self._initiator.start()
+        if not self.app.logged_on.wait(15):
+            self._initiator.stop()
+            raise AssertionError("the test FIX client did not log on within 15 s")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._initiator.stop()  # always, or the interpreter may crash at exit
+
+    def new_order(self, symbol: str, side: str, qty: int, price: str | None, tif: str = "0") -> str:
+        self._ids += 1
+        cl = f"T{time.time_ns()}-{self._ids}"
+        m = fix.Message()
+        m.getHeader().setField(35, "D")
+        for tag, value in ((11, cl), (55, symbol), (54, side), (38, str(qty)), (40, "2" if price else "1"),
+                           (59, tif)):
+            m.setField(tag, value)
+        if price:
+            m.setField(44, price)
+        m.setField(fix.TransactTime())
+        fix.Session.sendToTarget(m, self.app.session)
+        return cl
+
+    def next_message(self, timeout: float = 10.0) -> str:
+        try:
+            return self.app.inbox.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no FIX message from the venue within {timeout} s") from None

@@ -63,5 +63,10 @@ class VigilClient:
     def tell(self, path: str, msg: Any) -> None:
         self._system().tell(self.address(path), Envelope(msg, telemetry.current_traceparent()))
 
+    def listen(self, timeout: float) -> Any:
+        """The next message sent to this client (answers to `tell`), or None after `timeout`."""
+        reply = self._system().listen(timeout)
+        return reply.message if isinstance(reply, Envelope) else reply
+
     def actors(self) -> list[dict[str, str]]:
         return self.registry.tree()

@@ -17,13 +17,13 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
-    SimpleSpanProcessor,
     SpanExporter,
     SpanExportResult,
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 SPAN_FILE = "spans.jsonl"
+SPAN_BATCH_DELAY_MS = 200
 _propagator = TraceContextTextMapPropagator()
 _providers: dict[int, TracerProvider] = {}
 
@@ -49,7 +49,9 @@ def configure(service: str, run_dir: str) -> None:
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     else:
-        provider.add_span_processor(SimpleSpanProcessor(JsonLinesExporter(os.path.join(run_dir, SPAN_FILE))))
+        # Exported off the message loop; a crash loses at most the last SPAN_BATCH_DELAY_MS of spans
+        provider.add_span_processor(BatchSpanProcessor(JsonLinesExporter(os.path.join(run_dir, SPAN_FILE)),
+                                                       schedule_delay_millis=SPAN_BATCH_DELAY_MS))
     _providers[os.getpid()] = provider
 
 

@@ -39,6 +39,7 @@ from actors.oms import (
 )
 from actors.oms.commands import (
     Accepted,
+    Acknowledged,
     CancelOrderCommand,
     GetOrders,
     GetPositions,
@@ -84,6 +85,7 @@ class OrderManager(VigilActor):
         self.up: set[str] = set()  # logged on and reconciled: may take new orders
         self.reconciling: dict[str, str] = {}  # session -> mass status request id
         self.dialects: dict[str, str] = {}  # session -> FIX BeginString
+        self.ack_waiters: dict[str, Any] = {}  # ClOrdID -> who asked to hear of the venue's answer
 
     # ---- state -------------------------------------------------------------
     def snapshot(self) -> Any:
@@ -120,7 +122,12 @@ class OrderManager(VigilActor):
         elif isinstance(msg, NotSent):
             self._not_sent(msg)
         elif isinstance(msg, NewOrder):
-            self.reply(sender, self._new_order(msg))
+            accepted = self._new_order(msg)
+            if msg.wait_ack:
+                self.ack_waiters[accepted.cl_ord_id] = sender
+                self._acknowledge(accepted.cl_ord_id)  # a NotSent may already have settled it
+            else:
+                self.reply(sender, accepted)
         elif isinstance(msg, CancelOrderCommand):
             self.reply(sender, self._cancel(msg))
         elif isinstance(msg, ReplaceOrderCommand):
@@ -221,6 +228,8 @@ class OrderManager(VigilActor):
         empty_status = isinstance(record, ExecutionReport) and record.order_id == "NONE" and not record.cl_ord_id
         if not empty_status:
             self.persist(record.to_dict())
+            if self.ack_waiters and getattr(record, "cl_ord_id", None) in self.ack_waiters:
+                self._acknowledge(record.cl_ord_id)
         if msg.mass_status_req_id and msg.last_of_mass_status and \
                 self.reconciling.get(msg.session) == msg.mass_status_req_id:
             self._reconciled(msg.session)
@@ -228,6 +237,11 @@ class OrderManager(VigilActor):
                 isinstance(record, ExecutionReport) and record.kind is ExecType.ORDER_STATUS and \
                 not any(o.uncertain for o in self.blotter.open_orders(msg.session)):
             self._reconciled(msg.session)  # FIX 4.2: the last per-order status answer is in
+
+    def _acknowledge(self, cl_ord_id: str) -> None:
+        order = self.blotter.find(cl_ord_id)
+        if order is not None and order.status is not OrdStatus.PENDING_NEW and cl_ord_id in self.ack_waiters:
+            self.reply(self.ack_waiters.pop(cl_ord_id), Acknowledged(cl_ord_id, order.status.label, order.reason))
 
     def _session_status(self, status: SessionStatus) -> None:
         self.dialects[status.session] = status.begin_string
@@ -277,6 +291,8 @@ class OrderManager(VigilActor):
                                        order_id=order.order_id, text=f"not sent: {msg.reason}",
                                        response_to="2" if order.status is OrdStatus.PENDING_REPLACE else "1")
         self.persist(record.to_dict())
+        if msg.cl_ord_id in self.ack_waiters:
+            self._acknowledge(msg.cl_ord_id)
 
 
 def _row(view: Any) -> dict:

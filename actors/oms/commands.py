@@ -21,6 +21,18 @@ class NewOrder:
     """Broker session id; None lets the router choose."""
     strategy: str = "manual"
     account: str = ""
+    wait_ack: bool = False
+    """Answer when the venue has acknowledged (or rejected) the order, not when it is sent."""
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """The venue's first answer to an order sent with wait_ack."""
+
+    cl_ord_id: str
+    status: str
+    """FIX OrdStatus name after that answer (New, Rejected, Filled...)."""
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from fix_client import RawFixClient
 from harness import wait_for
 from topologies import trading
 
 from actors.oms.commands import CancelOrderCommand, GetOrders, GetPositions, GetRouting, NewOrder, ReplaceOrderCommand
 from venues.faults import VenueCommand
+from venues.participant import RawFixClient
 from vigil.errors import VigilError
 from vigil.procs import free_port
 

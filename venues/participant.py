@@ -1,4 +1,9 @@
-"""A bare QuickFIX initiator for tests and benchmarks: another participant at the venue."""
+"""Another participant at the venue: a bare QuickFIX initiator, for tests, benchmarks and paper trading.
+
+It is deliberately not Vigil: no actor, no OMS, no persistence. It sends orders
+straight to a venue and hands back what the venue answers, which is what a
+counterparty in a test or the raw-QuickFIX baseline of a benchmark needs.
+"""
 from __future__ import annotations
 
 import queue
@@ -46,7 +51,7 @@ class _App(fix.Application):
 
 class RawFixClient:
     def __init__(self, port: int, sender: str, target: str = "VENUE", begin_string: str = "FIX.4.4") -> None:
-        self._dir = Path(tempfile.mkdtemp(prefix="vigil-fixclient-"))
+        self._dir = Path(tempfile.mkdtemp(prefix="vigil-participant-"))
         settings = write_settings("initiator", [SessionConfig(begin_string, sender, target, port=port)], self._dir)
         self.app = _App()
         self._store = fix.FileStoreFactory(settings)
@@ -57,7 +62,7 @@ class RawFixClient:
         self._initiator.start()
         if not self.app.logged_on.wait(15):
             self._initiator.stop()
-            raise AssertionError("the test FIX client did not log on within 15 s")
+            raise TimeoutError("the FIX participant did not log on within 15 s")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -81,4 +86,4 @@ class RawFixClient:
         try:
             return self.app.inbox.get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError(f"no FIX message from the venue within {timeout} s") from None
+            raise TimeoutError(f"no FIX message from the venue within {timeout} s") from None

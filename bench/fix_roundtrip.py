@@ -1,0 +1,173 @@
+"""NewOrderSingle to acknowledgement through the OMS and a broker session actor, against raw QuickFIX.
+
+Starts a real Vigil (its own redis-server) with the simulated venue, the OMS
+and one FIX 4.4 broker session, all over TCP loopback. Three measurements:
+
+  raw       a bare QuickFIX initiator in this process sends NewOrderSingle and
+            waits for the venue's ExecutionReport (New): the floor.
+  vigil     `ask(OMS, NewOrder(wait_ack=True))`: client -> OMS (persist) -> broker
+            session -> FIX -> venue -> FIX -> session -> OMS (persist) -> client.
+  sustained orders sent as fast as the client can, each acknowledged; counts
+            acknowledgements, orders lost (never acknowledged) and duplicated
+            (acknowledged twice, or two venue OrderIDs for one order).
+
+Orders rest far from the market so nothing fills. FIX message logging stays on
+as in production.
+
+    python bench/fix_roundtrip.py [--orders 1000] [--burst 3000] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from actors.oms.commands import Acknowledged, GetOrders, GetRouting, NewOrder  # noqa: E402
+from venues.participant import RawFixClient  # noqa: E402
+from vigil.client import VigilClient  # noqa: E402
+from vigil.messages import Envelope  # noqa: E402
+from vigil.procs import free_port  # noqa: E402
+
+OMS = "root/trading/oms"
+
+
+def topology(fix_port: int, md_port: int) -> str:
+    return f"""
+vigil: {{name: bench}}
+root:
+  strategy: one_for_one
+  intensity: 3
+  period: 10
+  children:
+    - id: venue
+      start: venues.actor:SimulatedVenue
+      config:
+        port: {fix_port}
+        md_endpoint: tcp://127.0.0.1:{md_port}
+        clients: [{{comp_id: VIGIL_A}}, {{comp_id: RAW}}]
+        symbols: {{ACME: {{tick_size: 0.01, lot_size: 1, reference_price: 100}}}}
+    - id: trading
+      type: supervisor
+      children:
+        - id: oms
+          start: actors.oms.actor:OrderManager
+          config: {{sessions: [{{id: fix-a}}]}}
+        - id: fix-a
+          start: actors.broker.session:BrokerSession
+          config: {{begin_string: FIX.4.4, sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: {fix_port}}}
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def wait_ready(client: VigilClient, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(r["up"] for r in client.ask(OMS, GetRouting()).rows):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the broker session did not come up")
+
+
+def raw_round_trips(port: int, n: int) -> list[float]:
+    out = []
+    with RawFixClient(port, "RAW") as raw:
+        for _ in range(n):
+            t0 = time.perf_counter_ns()
+            cl = raw.new_order("ACME", "1", 1, "1.00")
+            while True:
+                msg = raw.next_message()
+                if f"\x0111={cl}\x01" in msg and "\x0139=0\x01" in msg:
+                    break
+            out.append((time.perf_counter_ns() - t0) / 1000)
+    return out
+
+
+def vigil_round_trips(client: VigilClient, n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        t0 = time.perf_counter_ns()
+        ack = client.ask(OMS, NewOrder("ACME", "buy", "1", "1.00", session="fix-a", wait_ack=True))
+        out.append((time.perf_counter_ns() - t0) / 1000)
+        if not isinstance(ack, Acknowledged) or ack.status != "New":
+            raise RuntimeError(f"order {i} was not acknowledged as New: {ack}")
+    return out
+
+
+def sustained(client: VigilClient, n: int, window: int = 20) -> dict:
+    """Keep `window` orders in flight (a client must read its answers while it sends) until n are acked."""
+    system, oms = client._system(), client.address(OMS)
+    acks: dict[str, int] = {}
+    sent = 0
+    t0 = time.perf_counter()
+    deadline = time.monotonic() + 120
+    while sum(acks.values()) < n and time.monotonic() < deadline:
+        while sent < n and sent - sum(acks.values()) < window:
+            system.tell(oms, Envelope(NewOrder("ACME", "buy", "1", "1.01", session="fix-a", wait_ack=True)))
+            sent += 1
+        msg = client.listen(5.0)
+        if isinstance(msg, Acknowledged):
+            acks[msg.cl_ord_id] = acks.get(msg.cl_ord_id, 0) + 1
+    elapsed = time.perf_counter() - t0
+    orders = [r for r in client.ask(OMS, GetOrders(), timeout=60).rows if r["price"] in ("1.01", "1.010")]
+    venue_ids = [r["order_id"] for r in orders if r["order_id"]]
+    return {"orders_per_s": round(len(acks) / elapsed, 1), "lost": n - len(acks),
+            "duplicated": sum(c - 1 for c in acks.values()) + len(venue_ids) - len(set(venue_ids))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1000, help="round trips measured each way")
+    parser.add_argument("--burst", type=int, default=3000, help="orders in the sustained run")
+    parser.add_argument("--json", action="store_true", help="print one JSON object of the figures last")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="vigil-bench-fix-"))
+    fix_port = free_port()
+    (work / "topology.yaml").write_text(topology(fix_port, free_port()))
+    cli = [sys.executable, "-m", "vigil.cli"]
+    up = subprocess.run(cli + ["up", str(work / "topology.yaml"), "--detach", "--admin-port", str(free_port()),
+                               "--run-dir", str(work / "run")], capture_output=True, text=True)
+    if up.returncode != 0:
+        print(up.stdout, up.stderr, file=sys.stderr)
+        return 1
+    try:
+        client = VigilClient(work / "run")
+        wait_ready(client)
+        print(f"raw QuickFIX round trips: {args.orders} ...", file=sys.stderr, flush=True)
+        raw = raw_round_trips(fix_port, args.orders)
+        print(f"through the OMS and broker session: {args.orders} ...", file=sys.stderr, flush=True)
+        vigil = vigil_round_trips(client, args.orders)
+        print(f"sustained: {args.burst} orders ...", file=sys.stderr, flush=True)
+        burst = sustained(client, args.burst)
+    finally:
+        status = subprocess.run(cli + ["status", "--run-dir", str(work / "run")], capture_output=True, text=True)
+        if any(line.split()[4] != "0" for line in status.stdout.splitlines()[1:] if len(line.split()) > 4):
+            print(f"actors restarted during the run:\n{status.stdout}", file=sys.stderr)
+        subprocess.run(cli + ["down", "--run-dir", str(work / "run")], capture_output=True)
+
+    figures = {"median_us": round(statistics.median(vigil), 1), "p99_us": round(pct(vigil, 99), 1),
+               "raw_median_us": round(statistics.median(raw), 1), "raw_p99_us": round(pct(raw, 99), 1),
+               "ratio_median": round(statistics.median(vigil) / statistics.median(raw), 2), **burst}
+    print(f"NewOrderSingle -> ack through OMS + broker actor: median {figures['median_us']} us, "
+          f"p99 {figures['p99_us']} us")
+    print(f"raw QuickFIX round trip, same venue: median {figures['raw_median_us']} us, "
+          f"p99 {figures['raw_p99_us']} us; ratio {figures['ratio_median']} (target <= 2)")
+    print(f"sustained: {figures['orders_per_s']} orders/s acknowledged (target >= 2000), "
+          f"lost {figures['lost']}, duplicated {figures['duplicated']}")
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

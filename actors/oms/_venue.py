@@ -55,8 +55,8 @@ def _execution_report(order: Order, report: ExecutionReport) -> Applied:
     notes: list[str] = []
     problem = _transition(draft, report, changes, notes)
     if problem is None:
-        if status_report:
-            draft.uncertain = False
+        if status_report or not draft.is_open:
+            draft.uncertain = False  # a status, or the venue closing the order, settles what we doubted
         order.__dict__.update(draft.__dict__)
         fills = tuple(_fill(order, c) for c in changes)
     else:

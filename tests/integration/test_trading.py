@@ -230,3 +230,31 @@ def _until(client, *needles, timeout=10.0):
         raw = client.next_message(timeout).replace("\x01", "|")
         if all(n in raw.replace("|", "\x01") or n in raw for n in needles):
             return raw
+
+
+def test_cancel_on_disconnect_is_reconciled_as_cancelled(vigil, ports):
+    run = ready(vigil(trading(ports, cancel_on_disconnect=True)).start())
+    resting = new(run, price="95", session="fix-a")
+    wait_status(run, resting, "New")
+    run.client.ask("root/venue", VenueCommand("drop_connection", {"comp_id": "VIGIL_A"}))
+    row = wait_for(lambda: (o := order(run, resting))["status"] == "Canceled" and not o["uncertain"] and o,
+                   what="the venue's cancel-on-disconnect seen after reconnecting")
+    assert row["leaves_qty"] == "0"
+
+
+def test_unsolicited_cancel_and_trade_bust_reach_orders_and_positions(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    with RawFixClient(ports["fix"], "TESTER") as tester:
+        tester.new_order("ACME", "2", 5, "100.00")
+        bought = new(run, qty="5", price="100.00", session="fix-a")
+        wait_status(run, bought, "Filled")
+        fill = _until(tester, "35=8", "39=2")
+    exec_id = next(part[3:] for part in fill.split("|") if part.startswith("17="))
+    run.client.ask("root/venue", VenueCommand("bust", {"exec_id": exec_id}))
+    wait_for(lambda: Decimal(run.client.ask(OMS, GetPositions()).rows[0]["qty"]) == 0, what="the bust booked")
+
+    resting = new(run, price="90", session="fix-a")
+    row = wait_status(run, resting, "New")
+    run.client.ask("root/venue", VenueCommand("unsolicited_cancel", {"order_id": row["order_id"], "text": "halt"}))
+    row = wait_status(run, resting, "Canceled")
+    assert "halt" in row["reason"]

@@ -173,3 +173,20 @@ def test_snapshot_plus_tail_replay_gives_the_same_state_and_positions():
             recovered_positions.apply(fill)
     assert recovered.to_dict() == blotter.to_dict()
     assert recovered_positions.get("ACC1", "mm", "EURUSD").qty == blotter.get("A").cum_qty == 1500
+
+
+def test_a_report_that_closes_an_uncertain_order_settles_it():
+    from actors.oms import Blotter, ExecutionReport
+
+    blotter = Blotter()
+    blotter.submit("A1", account="main", strategy="s", session="fix-a", symbol="ACME", side="1", ord_type="2",
+                   tif="0", qty="10", price="95")
+    blotter.apply(ExecutionReport(exec_id="E1", exec_type="0", ord_status="0", cl_ord_id="A1", order_id="O1",
+                                  cum_qty=0, leaves_qty=10, avg_px=0))
+    blotter.apply(blotter.mark_uncertain("fix-a", "session down"))
+    assert blotter.get("A1").view().uncertain
+    # cancel-on-disconnect, resent by the venue after the logon
+    blotter.apply(ExecutionReport(exec_id="E2", exec_type="4", ord_status="4", cl_ord_id="A1", order_id="O1",
+                                  cum_qty=0, leaves_qty=0, avg_px=0, poss_dup=True, text="cancel on disconnect"))
+    view = blotter.get("A1").view()
+    assert view.status == "Canceled" and not view.uncertain and not view.is_open

@@ -5,10 +5,11 @@ and one FIX 4.4 broker session, all over TCP loopback. Three measurements:
 
   raw       a bare QuickFIX initiator in this process sends NewOrderSingle and
             waits for the venue's ExecutionReport (New): the floor.
-  vigil     `ask(OMS, NewOrder(wait_ack=True))`: client -> OMS (persist) -> broker
-            session -> FIX -> venue -> FIX -> session -> OMS (persist) -> client.
-  sustained orders sent as fast as the client can, each acknowledged; counts
-            acknowledgements, orders lost (never acknowledged) and duplicated
+  vigil     a strategy-like actor (actors/loadgen.py) sends NewOrder(wait_ack=True),
+            one at a time: actor -> OMS (persist) -> broker session -> FIX -> venue
+            -> FIX -> session -> OMS (persist) -> actor.
+  sustained the same actor keeps --window orders in flight; counts orders/s
+            acknowledged, orders lost (never acknowledged) and duplicated
             (acknowledged twice, or two venue OrderIDs for one order).
 
 Orders rest far from the market so nothing fills. FIX message logging stays on
@@ -19,6 +20,7 @@ as in production.
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 import json
 import statistics
 import subprocess
@@ -28,10 +30,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from actors.oms.commands import Acknowledged, GetOrders, GetRouting, NewOrder  # noqa: E402
+from thespian.actors import ActorExitRequest  # noqa: E402
+
+from actors.loadgen import GenerateOrders, LoadReport  # noqa: E402
+from actors.oms.commands import GetOrders, GetRouting, NewOrder  # noqa: E402
 from venues.participant import RawFixClient  # noqa: E402
 from vigil.client import VigilClient  # noqa: E402
-from vigil.messages import Envelope  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
 
 OMS = "root/trading/oms"
@@ -92,42 +96,33 @@ def raw_round_trips(port: int, n: int) -> list[float]:
     return out
 
 
-def vigil_round_trips(client: VigilClient, n: int) -> list[float]:
-    out = []
-    for i in range(n):
-        t0 = time.perf_counter_ns()
-        ack = client.ask(OMS, NewOrder("ACME", "buy", "1", "1.00", session="fix-a", wait_ack=True))
-        out.append((time.perf_counter_ns() - t0) / 1000)
-        if not isinstance(ack, Acknowledged) or ack.status != "New":
-            raise RuntimeError(f"order {i} was not acknowledged as New: {ack}")
-    return out
+def through_vigil(client: VigilClient, count: int, window: int, price: str) -> LoadReport:
+    """Orders from a strategy-like actor inside the actor system (see actors/loadgen.py)."""
+    system = client._system()
+    gen = system.createActor("actors.loadgen.LoadGenerator")
+    try:
+        order = NewOrder("ACME", "buy", "1", price, session="fix-a")
+        report = system.ask(gen, GenerateOrders(client.address(OMS), order, count, window), 300)
+    finally:
+        system.tell(gen, ActorExitRequest())
+    if not isinstance(report, LoadReport):
+        raise RuntimeError(f"the load generator did not report: {report!r}")
+    if report.statuses != ("New",):
+        raise RuntimeError(f"orders were not all acknowledged as New: {report.statuses}")
+    return report
 
 
-def sustained(client: VigilClient, n: int, window: int = 20) -> dict:
-    """Keep `window` orders in flight (a client must read its answers while it sends) until n are acked."""
-    system, oms = client._system(), client.address(OMS)
-    acks: dict[str, int] = {}
-    sent = 0
-    t0 = time.perf_counter()
-    deadline = time.monotonic() + 120
-    while sum(acks.values()) < n and time.monotonic() < deadline:
-        while sent < n and sent - sum(acks.values()) < window:
-            system.tell(oms, Envelope(NewOrder("ACME", "buy", "1", "1.01", session="fix-a", wait_ack=True)))
-            sent += 1
-        msg = client.listen(5.0)
-        if isinstance(msg, Acknowledged):
-            acks[msg.cl_ord_id] = acks.get(msg.cl_ord_id, 0) + 1
-    elapsed = time.perf_counter() - t0
-    orders = [r for r in client.ask(OMS, GetOrders(), timeout=60).rows if r["price"] in ("1.01", "1.010")]
-    venue_ids = [r["order_id"] for r in orders if r["order_id"]]
-    return {"orders_per_s": round(len(acks) / elapsed, 1), "lost": n - len(acks),
-            "duplicated": sum(c - 1 for c in acks.values()) + len(venue_ids) - len(set(venue_ids))}
+def unique_venue_ids(client: VigilClient, price: str) -> tuple[int, int]:
+    orders = [r for r in client.ask(OMS, GetOrders(), timeout=60).rows if Decimal(r["price"]) == Decimal(price)]
+    ids = [r["order_id"] for r in orders if r["order_id"]]
+    return len(ids), len(set(ids))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1000, help="round trips measured each way")
     parser.add_argument("--burst", type=int, default=3000, help="orders in the sustained run")
+    parser.add_argument("--window", type=int, default=50, help="orders in flight in the sustained run")
     parser.add_argument("--json", action="store_true", help="print one JSON object of the figures last")
     args = parser.parse_args()
 
@@ -146,9 +141,12 @@ def main() -> int:
         print(f"raw QuickFIX round trips: {args.orders} ...", file=sys.stderr, flush=True)
         raw = raw_round_trips(fix_port, args.orders)
         print(f"through the OMS and broker session: {args.orders} ...", file=sys.stderr, flush=True)
-        vigil = vigil_round_trips(client, args.orders)
-        print(f"sustained: {args.burst} orders ...", file=sys.stderr, flush=True)
-        burst = sustained(client, args.burst)
+        vigil = list(through_vigil(client, args.orders, 1, "1.00").latencies_us)
+        print(f"sustained: {args.burst} orders, {args.window} in flight ...", file=sys.stderr, flush=True)
+        load = through_vigil(client, args.burst, args.window, "1.01")
+        ids, unique = unique_venue_ids(client, "1.01")
+        burst = {"orders_per_s": round(load.acknowledged / load.elapsed_s, 1),
+                 "lost": args.burst - load.acknowledged, "duplicated": load.duplicated + ids - unique}
     finally:
         status = subprocess.run(cli + ["status", "--run-dir", str(work / "run")], capture_output=True, text=True)
         if any(line.split()[4] != "0" for line in status.stdout.splitlines()[1:] if len(line.split()) > 4):

@@ -159,6 +159,8 @@ class VigilActor(Actor):
             self.on_child_exited(msg)
         elif isinstance(msg, InjectFault):
             self._inject(msg, sender)
+        elif isinstance(msg, Refused):  # never answer a refusal with one: two actors would loop forever
+            log.warning("%s: %s", getattr(self, "path", "?"), msg)
         elif isinstance(msg, PoisonMessage):
             log.warning("%s: message could not be delivered: %r", getattr(self, "path", "?"), msg.poisonMessage)
         elif not getattr(self, "lifecycle", None) or not self.lifecycle.active:

@@ -158,7 +158,7 @@ def test_broker_session_restart_mid_stream_loses_and_duplicates_nothing(vigil, p
     def settled():
         rows = run.client.ask(OMS, GetOrders()).rows
         return all(r["status"] in ("New", "Rejected") and not r["uncertain"] for r in rows) and rows
-    rows = wait_for(settled, what="every order confirmed by the venue or known never to have reached it")
+    rows = wait_for(settled, timeout=30, what="every order confirmed by the venue or known never to have reached it")
     working = [r for r in rows if r["status"] == "New"]
     assert len({r["order_id"] for r in working}) == len(working)  # none sent twice
     assert {r["cl_ord_id"] for r in working} >= set(sent[5:])  # everything after the restart went through
@@ -168,7 +168,7 @@ def test_broker_session_restart_mid_stream_loses_and_duplicates_nothing(vigil, p
     expected = sum(Decimal(r["qty"]) for r in working)
     with RawFixClient(ports["fix"], "TESTER") as tester:
         tester.new_order("ACME", "2", int(expected), "90")  # sells into every working order
-        wait_for(lambda: all(order(run, r["cl_ord_id"])["status"] == "Filled" for r in working),
+        wait_for(lambda: all(order(run, r["cl_ord_id"])["status"] == "Filled" for r in working), timeout=30,
                  what="every working order filled")
     [pos] = run.client.ask(OMS, GetPositions()).rows
     assert Decimal(pos["qty"]) == expected  # every fill booked once

@@ -15,21 +15,6 @@ from venues.engine import (
 )
 
 
-@pytest.fixture
-def ex():
-    return make_exchange()
-
-
-@pytest.fixture
-def a(ex):
-    return Session(ex, "A")
-
-
-@pytest.fixture
-def b(ex):
-    return Session(ex, "B")
-
-
 def test_cancel_by_orig_cl_ord_id(ex, a):
     a.buy(5, 100)
     [done] = a.cancel("A-1", cl_ord_id="c1")

@@ -18,21 +18,6 @@ from venues.engine import (
 )
 
 
-@pytest.fixture
-def ex():
-    return make_exchange()
-
-
-@pytest.fixture
-def a(ex):
-    return Session(ex, "A")
-
-
-@pytest.fixture
-def b(ex):
-    return Session(ex, "B")
-
-
 def test_limit_order_rests_with_a_new_report_carrying_the_execution_report_fields(ex, a):
     ex.clock.advance(1.5)
     [new] = a.buy(10, 99, account="ACC1")

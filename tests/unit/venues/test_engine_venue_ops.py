@@ -7,21 +7,6 @@ from engine_helpers import Session, book_orders, kinds, make_exchange, trades
 from venues.engine import ExecType, OrdStatus, Side, VenueError
 
 
-@pytest.fixture
-def ex():
-    return make_exchange()
-
-
-@pytest.fixture
-def a(ex):
-    return Session(ex, "A")
-
-
-@pytest.fixture
-def b(ex):
-    return Session(ex, "B")
-
-
 def test_venue_cancel_of_a_resting_order_tells_the_owner_why(ex, a):
     [new] = a.buy(5, 100)
     [done] = ex.venue_cancel(new.order_id, "price band breached")

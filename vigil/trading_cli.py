@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any, Callable
 
 from vigil.errors import VigilError
@@ -69,7 +68,7 @@ def _text(value: Any) -> str:
 def cmd_orders(args: argparse.Namespace, client) -> int:
     from actors.oms.commands import GetOrders
 
-    [oms] = _actor_of(client, OMS_START, "OMS")[:1]
+    oms = _actor_of(client, OMS_START, "OMS")[0]
     rows = list(client.ask(oms, GetOrders(open_only=args.open)).rows)
     if args.json:
         print(json.dumps({"orders": rows}, indent=2))
@@ -85,8 +84,8 @@ def cmd_orders(args: argparse.Namespace, client) -> int:
 def cmd_positions(args: argparse.Namespace, client) -> int:
     from actors.oms.commands import GetPositions
 
-    [oms] = _actor_of(client, OMS_START, "OMS")[:1]
-    rows = [{**r, "qty": r["qty"]} for r in client.ask(oms, GetPositions()).rows]
+    oms = _actor_of(client, OMS_START, "OMS")[0]
+    rows = list(client.ask(oms, GetPositions()).rows)
     if args.json:
         print(json.dumps({"positions": rows}, indent=2))
         return 0
@@ -119,7 +118,7 @@ def cmd_sessions(args: argparse.Namespace, client) -> int:
 def cmd_order(args: argparse.Namespace, client) -> int:
     from actors.oms.commands import CancelOrderCommand, NewOrder, ReplaceOrderCommand
 
-    [oms] = _actor_of(client, OMS_START, "OMS")[:1]
+    oms = _actor_of(client, OMS_START, "OMS")[0]
     if args.verb == "new":
         msg = NewOrder(symbol=args.symbol, side=args.side, qty=args.qty, price=args.price, ord_type=args.type,
                        tif=args.tif, session=args.session, strategy=args.strategy, account=args.account)

@@ -258,3 +258,40 @@ def test_unsolicited_cancel_and_trade_bust_reach_orders_and_positions(vigil, por
     run.client.ask("root/venue", VenueCommand("unsolicited_cancel", {"order_id": row["order_id"], "text": "halt"}))
     row = wait_status(run, resting, "Canceled")
     assert "halt" in row["reason"]
+
+
+def test_trading_cli_as_an_operator_uses_it(vigil, ports):
+    import json
+
+    run = ready(vigil(trading(ports)).start())
+    rd = ("--run-dir", str(run.run_dir))
+    sessions = json.loads(run.cli("sessions", "--json", *rd).stdout)["sessions"]
+    assert {(s["session"], s["begin_string"], s["logged_on"]) for s in sessions} == {
+        ("fix-a", "FIX.4.4", True), ("fix-b", "FIX.4.2", True)}
+    assert all(s["next_sender_seq"] > 1 and s["next_target_seq"] > 1 for s in sessions)
+
+    placed = run.cli("order", "new", "--symbol", "ACME", "--side", "buy", "--qty", "3", "--price", "98.5", *rd)
+    assert placed.returncode == 0, placed.stderr
+    cl = placed.stdout.strip()
+    wait_status(run, cl, "New")
+    replaced = run.cli("order", "replace", cl, "--price", "98.4", *rd)
+    assert replaced.returncode == 0 and replaced.stdout.strip() != cl
+    wait_for(lambda: Decimal(order(run, cl)["price"]) == Decimal("98.4"), what="the replace applied")
+    orders = json.loads(run.cli("orders", "--open", "--json", *rd).stdout)["orders"]
+    [row] = orders
+    assert (row["symbol"], row["side"], row["status"], row["cum_qty"], row["leaves_qty"]) == \
+        ("ACME", "Buy", "New", "0", "3")
+    assert run.cli("order", "cancel", cl, *rd).returncode == 0
+    wait_status(run, cl, "Canceled")
+    assert json.loads(run.cli("orders", "--open", "--json", *rd).stdout)["orders"] == []
+    text = run.cli("orders", *rd).stdout
+    current = order(run, cl)["cl_ord_id"]  # after the replace and the cancel, the order's latest ClOrdID
+    assert text.splitlines()[0].split()[:3] == ["CLORDID", "ORDERID", "STRATEGY"] and current in text
+    assert json.loads(run.cli("positions", "--json", *rd).stdout) == {"positions": []}
+
+    bad = run.cli("order", "new", "--symbol", "ACME", "--side", "hold", "--qty", "1", *rd)
+    assert bad.returncode == 2 and "invalid choice: 'hold'" in bad.stderr
+    unknown = run.cli("order", "cancel", "NOPE", *rd)
+    assert unknown.returncode == 1 and "unknown order 'NOPE'" in unknown.stderr
+    no_price = run.cli("order", "new", "--symbol", "ACME", "--side", "buy", "--qty", "1", *rd)
+    assert no_price.returncode == 1 and "a limit order needs a price" in no_price.stderr

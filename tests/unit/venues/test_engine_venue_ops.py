@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from engine_helpers import Session, book_orders, kinds, make_exchange, trades
+from engine_helpers import Session, book_orders, kinds, trades
 
 from venues.engine import ExecType, OrdStatus, Side, VenueError
 

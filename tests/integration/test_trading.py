@@ -295,3 +295,17 @@ def test_trading_cli_as_an_operator_uses_it(vigil, ports):
     assert unknown.returncode == 1 and "unknown order 'NOPE'" in unknown.stderr
     no_price = run.cli("order", "new", "--symbol", "ACME", "--side", "buy", "--qty", "1", *rd)
     assert no_price.returncode == 1 and "a limit order needs a price" in no_price.stderr
+
+
+def test_delayed_reports_hold_the_order_pending_until_they_arrive(vigil, ports):
+    import time
+
+    run = ready(vigil(trading(ports)).start())
+    run.client.ask("root/venue", VenueCommand("delay_reports", {"ms": 400}))
+    sent = time.monotonic()
+    ack = run.client.ask(OMS, NewOrder(symbol="ACME", side="buy", qty="2", price="97", session="fix-a",
+                                       wait_ack=True), timeout=10)
+    assert ack.status == "New"
+    assert time.monotonic() - sent >= 0.4  # never sooner than the venue's delay
+    run.client.ask("root/venue", VenueCommand("delay_reports", {"ms": 0}))
+    wait_status(run, new(run, price="97", session="fix-a"), "New")

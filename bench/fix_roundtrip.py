@@ -23,9 +23,7 @@ import argparse
 from decimal import Decimal
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from thespian.actors import ActorExitRequest  # noqa: E402
 from actors.loadgen import GenerateOrders, LoadReport  # noqa: E402
 from actors.oms.commands import GetOrders, GetRouting, NewOrder  # noqa: E402
 from venues.participant import RawFixClient  # noqa: E402
+from _vigil import running_vigil  # noqa: E402
 from vigil.client import VigilClient  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
 
@@ -126,17 +125,8 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object of the figures last")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="vigil-bench-fix-"))
     fix_port = free_port()
-    (work / "topology.yaml").write_text(topology(fix_port, free_port()))
-    cli = [sys.executable, "-m", "vigil.cli"]
-    up = subprocess.run(cli + ["up", str(work / "topology.yaml"), "--detach", "--admin-port", str(free_port()),
-                               "--run-dir", str(work / "run")], capture_output=True, text=True)
-    if up.returncode != 0:
-        print(up.stdout, up.stderr, file=sys.stderr)
-        return 1
-    try:
-        client = VigilClient(work / "run")
+    with running_vigil(topology(fix_port, free_port()), prefix="vigil-bench-fix-") as client:
         wait_ready(client)
         print(f"raw QuickFIX round trips: {args.orders} ...", file=sys.stderr, flush=True)
         raw = raw_round_trips(fix_port, args.orders)
@@ -147,11 +137,9 @@ def main() -> int:
         ids, unique = unique_venue_ids(client, "1.01")
         burst = {"orders_per_s": round(load.acknowledged / load.elapsed_s, 1),
                  "lost": args.burst - load.acknowledged, "duplicated": load.duplicated + ids - unique}
-    finally:
-        status = subprocess.run(cli + ["status", "--run-dir", str(work / "run")], capture_output=True, text=True)
-        if any(line.split()[4] != "0" for line in status.stdout.splitlines()[1:] if len(line.split()) > 4):
-            print(f"actors restarted during the run:\n{status.stdout}", file=sys.stderr)
-        subprocess.run(cli + ["down", "--run-dir", str(work / "run")], capture_output=True)
+        restarted = [a["path"] for a in client.actors() if a.get("restarts") not in ("0", "")]
+        if restarted:
+            print(f"warning: actors restarted during the run: {restarted}", file=sys.stderr)
 
     figures = {"median_us": round(statistics.median(vigil), 1), "p99_us": round(pct(vigil, 99), 1),
                "raw_median_us": round(statistics.median(raw), 1), "raw_p99_us": round(pct(raw, 99), 1),

@@ -19,9 +19,7 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,9 +27,9 @@ from thespian.actors import ActorExitRequest, ActorSystem
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from actors.counter import GetCount, Increment  # noqa: E402
+from _vigil import running_vigil  # noqa: E402
 from vigil.client import VigilClient  # noqa: E402
 from vigil.messages import InjectFault, Ping  # noqa: E402
-from vigil.procs import free_port  # noqa: E402
 
 PATH = "root/counter"
 HEARTBEAT = (50, 300)  # interval, timeout (ms) of the benchmarked actor
@@ -85,18 +83,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object of the figures last")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
-    (work / "topology.yaml").write_text(TOPOLOGY)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "VIGIL_REDIS_URL"}
-    cli = [sys.executable, "-m", "vigil.cli"]
-    up = subprocess.run(cli + ["up", str(work / "topology.yaml"), "--detach", "--admin-port", str(port),
-                               "--run-dir", str(work / "run")], env=env, capture_output=True, text=True)
-    if up.returncode != 0:
-        print(up.stdout, up.stderr, file=sys.stderr)
-        return 1
-    try:
-        client = VigilClient(work / "run")
+    with running_vigil(TOPOLOGY) as client:
         for _ in range(250):  # a snapshot and a tail of events to recover
             value = client.ask(PATH, Increment(1)).value
 
@@ -120,9 +107,7 @@ def main() -> int:
             print(f"\rhang {i + 1}/{args.hangs}: {hangs[-1]:.1f} ms", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
         assert client.ask(PATH, GetCount()).value == 250 + args.kills
-        base = baseline_spawn_ms(port, max(10, args.kills // 2))
-    finally:
-        subprocess.run(cli + ["down", "--run-dir", str(work / "run")], env=env, capture_output=True)
+        base = baseline_spawn_ms(client.info["admin_port"], max(10, args.kills // 2))
 
     figures = {
         "kill_median_ms": round(statistics.median(kills), 2),

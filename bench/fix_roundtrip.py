@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 from decimal import Decimal
 import json
+import os
 import statistics
 import sys
 import time
@@ -38,6 +39,8 @@ from vigil.client import VigilClient  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
 
 OMS = "root/trading/oms"
+SESSION = "root/trading/fix-a"
+VENUE = "root/venue"
 
 
 def topology(fix_port: int, md_port: int) -> str:
@@ -111,6 +114,19 @@ def through_vigil(client: VigilClient, count: int, window: int, price: str) -> L
     return report
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def processes(client: VigilClient) -> dict[str, int]:
+    """The actors on the order path, and Vigil's redis-server."""
+    pids = {path: int(client.registry.get(path)["pid"]) for path in (OMS, SESSION, VENUE)}
+    port = int(client.info["redis_url"].rsplit(":", 1)[1].split("/")[0])
+    pids["redis-server"] = int(client.redis.info("server")["process_id"]) if port else 0
+    return pids
+
+
 def unique_venue_ids(client: VigilClient, price: str) -> tuple[int, int]:
     orders = [r for r in client.ask(OMS, GetOrders(), timeout=60).rows if Decimal(r["price"]) == Decimal(price)]
     ids = [r["order_id"] for r in orders if r["order_id"]]
@@ -133,7 +149,11 @@ def main() -> int:
         print(f"through the OMS and broker session: {args.orders} ...", file=sys.stderr, flush=True)
         vigil = list(through_vigil(client, args.orders, 1, "1.00").latencies_us)
         print(f"sustained: {args.burst} orders, {args.window} in flight ...", file=sys.stderr, flush=True)
+        pids = processes(client)
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         load = through_vigil(client, args.burst, args.window, "1.01")
+        cpu = {name: round((cpu_seconds(pid) - before[name]) / max(1, load.acknowledged) * 1e6)
+               for name, pid in pids.items()}
         ids, unique = unique_venue_ids(client, "1.01")
         burst = {"orders_per_s": round(load.acknowledged / load.elapsed_s, 1),
                  "lost": args.burst - load.acknowledged, "duplicated": load.duplicated + ids - unique}
@@ -143,13 +163,15 @@ def main() -> int:
 
     figures = {"median_us": round(statistics.median(vigil), 1), "p99_us": round(pct(vigil, 99), 1),
                "raw_median_us": round(statistics.median(raw), 1), "raw_p99_us": round(pct(raw, 99), 1),
-               "ratio_median": round(statistics.median(vigil) / statistics.median(raw), 2), **burst}
+               "ratio_median": round(statistics.median(vigil) / statistics.median(raw), 2), **burst,
+               "cpu_us_per_order": cpu}
     print(f"NewOrderSingle -> ack through OMS + broker actor: median {figures['median_us']} us, "
           f"p99 {figures['p99_us']} us")
     print(f"raw QuickFIX round trip, same venue: median {figures['raw_median_us']} us, "
           f"p99 {figures['raw_p99_us']} us; ratio {figures['ratio_median']} (target <= 2)")
     print(f"sustained: {figures['orders_per_s']} orders/s acknowledged (target >= 2000), "
           f"lost {figures['lost']}, duplicated {figures['duplicated']}")
+    print("CPU per order in the sustained run: " + ", ".join(f"{name} {us} us" for name, us in cpu.items()))
     if args.json:
         print(json.dumps(figures))
     return 0

@@ -54,6 +54,7 @@ from actors.oms.router import NoRoute, Route, pick
 from vigil.actor import Refused, VigilActor
 
 RECONCILE_RETRY = timedelta(seconds=5)
+ACK_CHECK = timedelta(milliseconds=500)
 _SIDES = {"buy": "1", "sell": "2", "1": "1", "2": "2"}
 _TYPES = {"limit": "2", "market": "1", "2": "2", "1": "1"}
 _TIFS = {"DAY": "0", "GTC": "1", "IOC": "3", "FOK": "4"}
@@ -86,6 +87,8 @@ class OrderManager(VigilActor):
         self.reconciling: dict[str, str] = {}  # session -> mass status request id
         self.dialects: dict[str, str] = {}  # session -> FIX BeginString
         self.ack_waiters: dict[str, Any] = {}  # ClOrdID -> who asked to hear of the venue's answer
+        self.ack_timeout = float(config.get("ack_timeout_s", 5))
+        self.unacked: dict[str, float] = {}  # ClOrdID -> when we last heard nothing about it (monotonic)
 
     # ---- state -------------------------------------------------------------
     def snapshot(self) -> Any:
@@ -112,6 +115,7 @@ class OrderManager(VigilActor):
             self.persist(self.blotter.mark_uncertain(None, "OMS restarted"))
         for route in self.routes:  # sessions that stayed up will not announce themselves: ask
             self._tell_session(route.session, GetSessionStatus())
+        self.wakeupAfter(ACK_CHECK, "ack-check")
 
     # ---- messages ----------------------------------------------------------
     def on_message(self, msg: Any, sender: Any) -> None:
@@ -144,7 +148,10 @@ class OrderManager(VigilActor):
             super().on_message(msg, sender)
 
     def on_wakeup(self, payload: Any) -> None:
-        if isinstance(payload, tuple) and payload[0] == "reconcile" and self.reconciling.get(payload[1]) == payload[2]:
+        if payload == "ack-check":
+            self._chase_unacknowledged()
+            self.wakeupAfter(ACK_CHECK, "ack-check")
+        elif isinstance(payload, tuple) and payload[0] == "reconcile" and self.reconciling.get(payload[1]) == payload[2]:
             self._reconcile(payload[1])  # no answer in time: ask again
 
     # ---- orders in -----------------------------------------------------------
@@ -177,7 +184,20 @@ class OrderManager(VigilActor):
         self.persist(order.created_event())
         self._tell_session(session, SubmitOrder(cl_ord_id, cmd.symbol, side, str(qty), ord_type,
                                                 str(price) if ord_type == "2" else None, tif, order.account))
+        self.unacked[cl_ord_id] = self.clock.monotonic()
         return Accepted(cl_ord_id, session)
+
+    def _chase_unacknowledged(self) -> None:
+        """An order the venue has not answered for ack_timeout_s: ask it (a silent venue, a lost message)."""
+        now = self.clock.monotonic()
+        for cl_ord_id, since in list(self.unacked.items()):
+            order = self.blotter.find(cl_ord_id)
+            if order is None or order.status is not OrdStatus.PENDING_NEW:
+                del self.unacked[cl_ord_id]
+            elif now - since >= self.ack_timeout and order.session in self.up:
+                self.unacked[cl_ord_id] = now  # ask again after another timeout, not on every check
+                self._tell_session(order.session, RequestStatus(cl_ord_id, order.order_id, order.symbol,
+                                                                order.side.value))
 
     def _cancel(self, cmd: CancelOrderCommand) -> Accepted:
         order = self._order(cmd.cl_ord_id)

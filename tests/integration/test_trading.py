@@ -309,3 +309,14 @@ def test_delayed_reports_hold_the_order_pending_until_they_arrive(vigil, ports):
     assert time.monotonic() - sent >= 0.4  # never sooner than the venue's delay
     run.client.ask("root/venue", VenueCommand("delay_reports", {"ms": 0}))
     wait_status(run, new(run, price="97", session="fix-a"), "New")
+
+
+def test_an_order_a_silent_venue_never_answered_is_chased_and_settled(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    run.client.ask("root/venue", VenueCommand("silent", {"on": True}))
+    lost = new(run, price="96", session="fix-a")  # the venue drops it
+    assert order(run, lost)["status"] == "PendingNew"
+    run.client.ask("root/venue", VenueCommand("silent", {"on": False}))
+    row = wait_status(run, lost, "Rejected")  # the OMS asked after ack_timeout_s (1 s): unknown at the venue
+    assert "unknown order" in row["reason"], row["reason"]
+    wait_status(run, new(run, price="96", session="fix-a"), "New")

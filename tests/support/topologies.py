@@ -48,7 +48,7 @@ def trading(ports: dict[str, int], *, sessions: tuple[tuple[str, str, str], ...]
              "    symbols:\n      EURUSD: {tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}\n"
              "      ACME: {tick_size: 0.01, lot_size: 1, reference_price: 100}\n"
              + ("    flow: {seed: 3, rate_per_s: 100}\n" if flow else ""))
-    oms = ("- id: oms\n  start: actors.oms.actor:OrderManager\n  config:\n    sessions:\n"
+    oms = ("- id: oms\n  start: actors.oms.actor:OrderManager\n  config:\n    ack_timeout_s: 1\n    sessions:\n"
            + "".join(f"      - {{id: {sid}, fee_bps: {i}}}\n" for i, (sid, _, _) in enumerate(sessions)))
     brokers = "".join(f"- id: {sid}\n  start: actors.broker.session:BrokerSession\n"
                       f"  config: {{begin_string: {begin}, sender_comp_id: {comp}, target_comp_id: VENUE, "

@@ -34,6 +34,7 @@ log = logging.getLogger("vigil.daemon")
 
 ROOT_START = "supervisors.supervisor:Supervisor"
 STOP_TIMEOUT_S = 30.0
+EXIT_GRACE_S = 3.0
 
 
 def root_spec(topo: Topology) -> ChildSpec:
@@ -135,7 +136,13 @@ class Daemon:
                     log.warning("root supervisor did not confirm its stop within %.0f s", STOP_TIMEOUT_S)
             self.asys.shutdown()
         keep = {os.getpid(), self.redis_server.pid if self.redis_server else None}
-        left = [p for p in processes_of_run(self.run_id) if p not in keep] if self.run_id else []
+
+        def stragglers() -> list[int]:
+            return [p for p in processes_of_run(self.run_id) if p not in keep] if self.run_id else []
+        deadline = time.monotonic() + EXIT_GRACE_S  # the actor system's own processes finish exiting
+        while stragglers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = stragglers()
         if left:
             log.warning("killing %d process(es) left after shutdown: %s", len(left), [describe(p) for p in left])
             kill_and_wait(left)

@@ -320,3 +320,22 @@ def test_an_order_a_silent_venue_never_answered_is_chased_and_settled(vigil, por
     row = wait_status(run, lost, "Rejected")  # the OMS asked after ack_timeout_s (1 s): unknown at the venue
     assert "unknown order" in row["reason"], row["reason"]
     wait_status(run, new(run, price="96", session="fix-a"), "New")
+
+
+def test_trading_phases_over_fix_auction_halt_and_close(vigil, ports):
+    run = ready(vigil(trading(ports, phase="pre_open")).start())
+    with RawFixClient(ports["fix"], "TESTER") as tester:
+        tester.new_order("ACME", "2", 4, "99.00")  # rests: no matching before the open
+        bid = new(run, qty="6", price="101.00", session="fix-a")
+        wait_status(run, bid, "New")
+        for phase in ("opening_auction", "continuous"):  # entering continuous uncrosses at one price
+            run.client.ask("root/venue", VenueCommand("phase", {"phase": phase}))
+        row = wait_status(run, bid, "PartiallyFilled")
+        assert row["cum_qty"] == "4" and row["leaves_qty"] == "2"
+
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "halted", "symbol": "ACME"}))
+    halted = new(run, price="95", session="fix-a")
+    assert "halt" in wait_status(run, halted, "Rejected")["reason"].lower()
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "closed", "symbol": "ACME"}))
+    row = wait_status(run, bid, "Expired")  # a DAY order ends with the session
+    assert row["cum_qty"] == "4"

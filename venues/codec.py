@@ -27,7 +27,7 @@ from venues.engine import (
     SymbolSpec,
     TimeInForce,
 )
-from vigil.fix.bridge import field
+from vigil.fix.fields import field, new_message, set_fields
 
 FIX42 = "FIX.4.2"
 SUPPORTED_ORD_TYPES = {t.value for t in OrdType}
@@ -116,14 +116,8 @@ def _price(ticks: int | float | None, spec: SymbolSpec) -> str:
     return f"{ticks * spec.tick_size:.10g}" if ticks is not None else ""
 
 
-def _set(m: fix.Message, tag: int, value) -> None:
-    if value is not None and value != "":
-        m.setField(tag, str(value))
-
-
 def execution_report(r: ExecutionReport, spec: SymbolSpec, begin_string: str) -> fix.Message:
-    m = fix.Message()
-    m.getHeader().setField(35, "8")
+    m = new_message("8")
     exec_type, ord_status, reason = r.exec_type.value, r.ord_status.value, r.reject_reason
     text = r.text
     if begin_string == FIX42:
@@ -134,16 +128,14 @@ def execution_report(r: ExecutionReport, spec: SymbolSpec, begin_string: str) ->
             exec_type = "2" if r.ord_status is OrdStatus.FILLED else "1"
         if reason is not None and reason.value not in _42_ORD_REJ:
             reason, text = 0, text or reason.name.lower().replace("_", " ")
-    for tag, value in ((37, r.order_id), (11, r.cl_ord_id), (41, r.orig_cl_ord_id), (17, r.exec_id),
-                       (150, exec_type), (39, ord_status), (1, r.account), (55, r.symbol), (54, r.side.value),
-                       (38, r.order_qty), (40, r.ord_type.value if r.ord_type else None),
-                       (44, _price(r.price, spec)), (59, r.tif.value if r.tif else None),
-                       (14, r.cum_qty), (151, r.leaves_qty), (6, _price(r.avg_px, spec) or "0"),
-                       (19, r.exec_ref_id), (58, text)):
-        _set(m, tag, value)
+    set_fields(m, ((37, r.order_id), (11, r.cl_ord_id), (41, r.orig_cl_ord_id), (17, r.exec_id),
+                   (150, exec_type), (39, ord_status), (1, r.account), (55, r.symbol), (54, r.side.value),
+                   (38, r.order_qty), (40, r.ord_type.value if r.ord_type else None),
+                   (44, _price(r.price, spec)), (59, r.tif.value if r.tif else None),
+                   (14, r.cum_qty), (151, r.leaves_qty), (6, _price(r.avg_px, spec) or "0"),
+                   (19, r.exec_ref_id), (58, text)))
     if r.last_qty or r.exec_type in (ExecType.TRADE, ExecType.TRADE_CORRECT, ExecType.TRADE_CANCEL):
-        m.setField(32, str(r.last_qty))
-        _set(m, 31, _price(r.last_px, spec) or "0")
+        set_fields(m, ((32, r.last_qty), (31, _price(r.last_px, spec) or "0")))
     if reason is not None:
         m.setField(103, str(int(reason.value if hasattr(reason, "value") else reason)))
     if begin_string != FIX42 and r.trade_id:
@@ -153,47 +145,36 @@ def execution_report(r: ExecutionReport, spec: SymbolSpec, begin_string: str) ->
 
 
 def cancel_reject(r: CancelReject, begin_string: str) -> fix.Message:
-    m = fix.Message()
-    m.getHeader().setField(35, "9")
+    m = new_message("9")
     reason, text = r.reason.value, r.text
     if begin_string == FIX42 and reason not in _42_CXL_REJ:
         reason = 2  # broker option; the reason stays in Text
-    for tag, value in ((11, r.cl_ord_id), (41, r.orig_cl_ord_id or r.cl_ord_id), (37, r.order_id or "NONE"),
-                       (39, r.ord_status.value), (434, r.response_to.value), (102, reason), (58, text)):
-        _set(m, tag, value)
+    set_fields(m, ((11, r.cl_ord_id), (41, r.orig_cl_ord_id or r.cl_ord_id), (37, r.order_id or "NONE"),
+                   (39, r.ord_status.value), (434, r.response_to.value), (102, reason), (58, text)))
     return m
 
 
 def session_reject(inbound: fix.Message, problem: Unsupported) -> fix.Message:
-    m = fix.Message()
-    m.getHeader().setField(35, "3")
-    m.setField(45, inbound.getHeader().getField(34))
-    m.setField(371, str(problem.tag))
-    m.setField(372, inbound.getHeader().getField(35))
-    m.setField(373, str(problem.reason))
-    if problem.text:
-        m.setField(58, problem.text)
+    m = new_message("3")
+    set_fields(m, ((45, field(inbound, 34)), (371, problem.tag), (372, field(inbound, 35)),
+                   (373, problem.reason), (58, problem.text)))
     return m
 
 
 def empty_mass_status(req_id: str) -> fix.Message:
     """FIX 4.4 answer to a mass status request when the owner has no open order."""
-    m = fix.Message()
-    m.getHeader().setField(35, "8")
-    for tag, value in ((37, "NONE"), (17, "0"), (150, "I"), (39, "0"), (55, "[N/A]"), (54, "1"), (14, "0"),
-                       (151, "0"), (6, "0"), (584, req_id), (911, "0"), (912, "Y")):
-        m.setField(tag, value)
+    m = new_message("8")
+    set_fields(m, ((37, "NONE"), (17, "0"), (150, "I"), (39, "0"), (55, "[N/A]"), (54, "1"), (14, "0"),
+                   (151, "0"), (6, "0"), (584, req_id), (911, "0"), (912, "Y")))
     return m
 
 
 def fault_reject(inbound: fix.Message, exec_id: str) -> fix.Message:
     """A NewOrderSingle rejected on purpose (drills): OrdRejReason 0, the reason in Text."""
-    m = fix.Message()
-    m.getHeader().setField(35, "8")
-    for tag, value in ((37, "NONE"), (11, field(inbound, 11)), (17, exec_id), (150, "8"), (39, "8"),
-                       (55, field(inbound, 55)), (54, field(inbound, 54)), (38, field(inbound, 38)), (14, "0"),
-                       (151, "0"), (6, "0"), (103, "0"), (58, "rejected by the venue (fault injection)")):
-        _set(m, tag, value)
-    if inbound.getHeader().getField(8) == FIX42:
+    m = new_message("8")
+    set_fields(m, ((37, "NONE"), (11, field(inbound, 11)), (17, exec_id), (150, "8"), (39, "8"),
+                   (55, field(inbound, 55)), (54, field(inbound, 54)), (38, field(inbound, 38)), (14, "0"),
+                   (151, "0"), (6, "0"), (103, "0"), (58, "rejected by the venue (fault injection)")))
+    if field(inbound, 8) == FIX42:
         m.setField(20, "0")
     return m

@@ -31,7 +31,8 @@ from venues.engine import (
 from venues.faults import Faults, VenueCommand
 from venues.marketdata import Publisher
 from vigil.clock import Clock
-from vigil.fix.bridge import FixBridge, FixEvent, field, parse
+from vigil.fix.bridge import FixBridge, FixEvent
+from vigil.fix.fields import field, parse
 from vigil.fix.settings import SessionConfig, write_settings
 
 log = logging.getLogger("vigil.venue")

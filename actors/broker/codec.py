@@ -5,20 +5,9 @@ import quickfix as fix
 
 from actors.broker.messages import CancelOrder, ReplaceOrder, RequestStatus, SubmitOrder
 from actors.oms import ExecutionReport, OrderCancelReject, VenueReject
-from vigil.fix.bridge import field
+from vigil.fix.fields import field, new_message, set_fields
 
 FIX42 = "FIX.4.2"
-
-
-def _new(msg_type: str) -> fix.Message:
-    message = fix.Message()
-    message.getHeader().setField(35, msg_type)
-    return message
-
-
-def _set(message: fix.Message, tag: int, value: str | None) -> None:
-    if value not in (None, ""):
-        message.setField(tag, str(value))
 
 
 def _stamp(message: fix.Message, begin_string: str) -> None:
@@ -28,42 +17,38 @@ def _stamp(message: fix.Message, begin_string: str) -> None:
 
 
 def new_order_single(cmd: SubmitOrder, begin_string: str) -> fix.Message:
-    m = _new("D")
-    for tag, value in ((11, cmd.cl_ord_id), (1, cmd.account), (55, cmd.symbol), (54, cmd.side),
-                       (38, cmd.qty), (40, cmd.ord_type), (44, cmd.price), (59, cmd.tif)):
-        _set(m, tag, value)
+    m = new_message("D")
+    set_fields(m, ((11, cmd.cl_ord_id), (1, cmd.account), (55, cmd.symbol), (54, cmd.side), (38, cmd.qty),
+                   (40, cmd.ord_type), (44, cmd.price), (59, cmd.tif)))
     _stamp(m, begin_string)
     return m
 
 
-def cancel_request(cmd: CancelOrder, begin_string: str) -> fix.Message:
-    m = _new("F")
-    for tag, value in ((11, cmd.cl_ord_id), (41, cmd.orig_cl_ord_id), (37, cmd.order_id), (55, cmd.symbol),
-                       (54, cmd.side), (38, cmd.qty)):
-        _set(m, tag, value)
+def cancel_request(cmd: CancelOrder) -> fix.Message:
+    m = new_message("F")
+    set_fields(m, ((11, cmd.cl_ord_id), (41, cmd.orig_cl_ord_id), (37, cmd.order_id), (55, cmd.symbol),
+                   (54, cmd.side), (38, cmd.qty)))
     m.setField(fix.TransactTime())
     return m
 
 
 def replace_request(cmd: ReplaceOrder, begin_string: str) -> fix.Message:
-    m = _new("G")
-    for tag, value in ((11, cmd.cl_ord_id), (41, cmd.orig_cl_ord_id), (37, cmd.order_id), (1, cmd.account),
-                       (55, cmd.symbol), (54, cmd.side), (38, cmd.qty), (40, cmd.ord_type), (44, cmd.price),
-                       (59, cmd.tif)):
-        _set(m, tag, value)
+    m = new_message("G")
+    set_fields(m, ((11, cmd.cl_ord_id), (41, cmd.orig_cl_ord_id), (37, cmd.order_id), (1, cmd.account),
+                   (55, cmd.symbol), (54, cmd.side), (38, cmd.qty), (40, cmd.ord_type), (44, cmd.price),
+                   (59, cmd.tif)))
     _stamp(m, begin_string)
     return m
 
 
 def status_request(cmd: RequestStatus) -> fix.Message:
-    m = _new("H")
-    for tag, value in ((11, cmd.cl_ord_id), (37, cmd.order_id), (55, cmd.symbol), (54, cmd.side)):
-        _set(m, tag, value)
+    m = new_message("H")
+    set_fields(m, ((11, cmd.cl_ord_id), (37, cmd.order_id), (55, cmd.symbol), (54, cmd.side)))
     return m
 
 
 def mass_status_request(req_id: str) -> fix.Message:
-    m = _new("AF")
+    m = new_message("AF")
     m.setField(584, req_id)
     m.setField(585, "7")  # status for all orders
     return m

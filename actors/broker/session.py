@@ -27,7 +27,8 @@ from actors.broker.messages import (
     SubmitOrder,
 )
 from vigil.actor import Refused, VigilActor
-from vigil.fix.bridge import FixBridge, FixEvent, field, parse
+from vigil.fix.bridge import FixBridge, FixEvent
+from vigil.fix.fields import field, parse
 from vigil.fix.settings import SessionConfig, write_settings
 from vigil.lifecycle import State
 
@@ -118,7 +119,7 @@ class BrokerSession(VigilActor):
         if isinstance(msg, SubmitOrder):
             self._send(codec.new_order_single(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
         elif isinstance(msg, CancelOrder):
-            self._send(codec.cancel_request(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
+            self._send(codec.cancel_request(msg), msg.cl_ord_id, sender)
         elif isinstance(msg, ReplaceOrder):
             self._send(codec.replace_request(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
         elif isinstance(msg, RequestStatus):

@@ -268,8 +268,8 @@ class OrderManager(VigilActor):
         if not status.logged_on:
             self.up.discard(status.session)
             self.reconciling.pop(status.session, None)
-            if self.blotter.open_orders(status.session) and not all(
-                    o.uncertain for o in self.blotter.open_orders(status.session)):
+            open_orders = self.blotter.open_orders(status.session)
+            if open_orders and not all(o.uncertain for o in open_orders):
                 self.persist(self.blotter.mark_uncertain(status.session, f"session {status.session} down"))
         elif status.session not in self.up and status.session not in self.reconciling:
             self._reconcile(status.session)

@@ -150,16 +150,3 @@ class FixBridge(fix.Application):
     def fromApp(self, message, session_id):  # noqa: N802
         self._guard("fromApp", session_id, lambda: self._push("app", session_id, message.toString()))
 
-
-def parse(raw: str, begin_string: str) -> fix.Message:
-    """A FIX message from text, groups included (hence the data dictionary)."""
-    from vigil.fix.settings import data_dictionary
-
-    return fix.Message(raw, data_dictionary(begin_string), False)
-
-
-def field(message: fix.Message, tag: int, default: str = "") -> str:
-    if message.isSetField(tag):
-        return message.getField(tag)
-    header = message.getHeader()
-    return header.getField(tag) if header.isSetField(tag) else default

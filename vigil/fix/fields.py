@@ -1,0 +1,34 @@
+"""Reading and writing FIX message fields, shared by the venue's codec and the broker sessions'."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import quickfix as fix
+
+
+def parse(raw: str, begin_string: str) -> fix.Message:
+    """A FIX message from text, groups included (hence the data dictionary)."""
+    from vigil.fix.settings import data_dictionary
+
+    return fix.Message(raw, data_dictionary(begin_string), False)
+
+
+def field(message: fix.Message, tag: int, default: str = "") -> str:
+    """A body or header field's value, or `default` when the message has none."""
+    if message.isSetField(tag):
+        return message.getField(tag)
+    header = message.getHeader()
+    return header.getField(tag) if header.isSetField(tag) else default
+
+
+def new_message(msg_type: str) -> fix.Message:
+    message = fix.Message()
+    message.getHeader().setField(35, msg_type)
+    return message
+
+
+def set_fields(message: fix.Message, pairs: Iterable[tuple[int, Any]]) -> None:
+    """Set each (tag, value); a value of None or "" means the field is absent, not empty."""
+    for tag, value in pairs:
+        if value is not None and value != "":
+            message.setField(tag, str(value))

@@ -79,7 +79,8 @@ class Supervisor(VigilActor):
                 child.kill_reason = f"failed to start: {msg.reason}"
         elif isinstance(msg, Pong):
             child = self._child_at(sender)
-            if child is not None and msg.seq == child.ping_seq:
+            # Any answer proves life: a child busier than one ping interval answers an older ping
+            if child is not None and msg.seq <= child.ping_seq:
                 child.last_pong = self.clock.monotonic()
         elif not isinstance(msg, Done):
             super().on_message(msg, sender)

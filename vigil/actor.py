@@ -10,8 +10,12 @@ A subclass is a thin shell around plain domain objects. It fills in hooks:
     on_message(msg, sender), on_wakeup(payload), on_stop()
 
 and calls `persist(event)` before acknowledging anything, `tell`/`reply` to
-send. An exception escaping a handler is a crash: the reason is written to
-the registry and the process exits, so its supervisor restarts it from Redis
+send. An actor with `fast_lane = True` also takes messages on a ZeroMQ lane
+(vigil.lane), and `address_of` then hands out lane addresses for peers that
+have one: the hot path (orders, execution reports) skips Thespian.
+
+An exception escaping a handler is a crash: the reason is written to the
+registry and the process exits, so its supervisor restarts it from Redis
 (let it crash, as OTP does) instead of running on with half-applied state.
 """
 from __future__ import annotations
@@ -35,6 +39,7 @@ from thespian.actors import (
 
 from vigil import telemetry
 from vigil.clock import Clock, LiveClock
+from vigil.lane import Lane, LaneAddress, Unreachable
 from vigil.lifecycle import Lifecycle, State
 from vigil.messages import ActorReady, ActorStartFailed, Envelope, InitActor, InjectFault, Ping, Pong, Shutdown
 from vigil.procs import set_pdeathsig
@@ -54,6 +59,9 @@ class Refused(Exception):
 class VigilActor(Actor):
     snapshot_every = 100
     """Events between two snapshots."""
+    fast_lane = False
+    """Take messages on a ZeroMQ lane too (vigil.lane): for actors on the order path."""
+    lane: Lane | None = None
 
     # ---- hooks -------------------------------------------------------
     def on_start(self, config: Any) -> None:
@@ -103,16 +111,38 @@ class VigilActor(Actor):
         return seq
 
     def tell(self, address: Any, msg: Any) -> None:
-        self.send(address, Envelope(msg, telemetry.current_traceparent()))
+        """Send by lane or by Thespian, as the address says; Refused if a lane peer is gone."""
+        if not isinstance(address, LaneAddress):
+            self.send(address, Envelope(msg, telemetry.current_traceparent()))
+            return
+        try:
+            self.lane.send(address, msg, telemetry.current_traceparent())
+        except Unreachable:
+            self._lane_peers.pop(address.path, None)
+            fresh = self.registry.lane(address.path)  # restarted since: it has a new lane
+            if fresh is None or fresh == address.endpoint:
+                raise Refused(f"{address.path} cannot be reached") from None
+            self._lane_peers[address.path] = address = LaneAddress(fresh, address.path)
+            try:
+                self.lane.send(address, msg, telemetry.current_traceparent())
+            except Unreachable:
+                raise Refused(f"{address.path} cannot be reached") from None
 
     reply = tell
 
     def address_of(self, actor_id: str) -> Any:
-        """Current address of the actor with this id: read each time, since a restart changes it."""
+        """Current address of the actor with this id. Thespian addresses are read each time, since a
+        restart changes them; lane addresses are kept until a send finds them gone."""
         path = self._paths.get(actor_id) or self.registry.path_of(actor_id)
         if path is None:
             raise Refused(f"no actor {actor_id!r} in the topology")
         self._paths[actor_id] = path
+        if self.lane is not None:
+            lane = self._lane_peers.get(path)
+            if lane is None and (endpoint := self.registry.lane(path)):
+                lane = self._lane_peers[path] = LaneAddress(endpoint, path)
+            if lane is not None:
+                return lane
         address = self.registry.address(path)
         if address is None:
             raise Refused(f"{path} has not started")
@@ -132,17 +162,30 @@ class VigilActor(Actor):
             return self._watch()
         try:
             if isinstance(msg, Envelope):
-                with telemetry.span(type(msg.message).__name__, msg.traceparent, **{"vigil.actor": self.path}):
-                    self._handle(msg.message, sender)
+                self._traced(msg.message, msg.traceparent, sender)
             else:
                 self._handle(msg, sender)
         except Exception as exc:  # a bug or a broken invariant: crash and be restarted
             self._crash(f"{type(exc).__name__}: {exc}")
         return self._watch()
 
+    def _traced(self, msg: Any, traceparent: str | None, sender: Any) -> None:
+        with telemetry.span(type(msg).__name__, traceparent, **{"vigil.actor": self.path}):
+            self._handle(msg, sender)
+
     def _watch(self) -> Any:
-        fds = self.watched_fds() if getattr(self, "lifecycle", None) and self.lifecycle.active else []
+        if not getattr(self, "lifecycle", None) or not self.lifecycle.active:
+            return None
+        fds = self.watched_fds()
+        if self.lane is not None:
+            fds = [*fds, *self.lane.fds]
         return ThespianWatch(fds) if fds else None
+
+    def _drain_lane(self) -> None:
+        if not self.lifecycle.active:
+            return  # left queued; a stopping actor loses them as it would its mailbox
+        for delivery in self.lane.receive():
+            self._traced(delivery.message, delivery.traceparent, delivery.sender)
 
     def _handle(self, msg: Any, sender: Any) -> None:
         if isinstance(msg, InitActor):
@@ -154,7 +197,12 @@ class VigilActor(Actor):
         elif isinstance(msg, WakeupMessage):
             self.on_wakeup(msg.payload)
         elif isinstance(msg, WatchMessage):
-            self.on_ready_fds(list(msg.ready))
+            lane_fds = self.lane.fds if self.lane is not None else []
+            ready = [fd for fd in msg.ready if fd not in lane_fds]
+            if len(ready) < len(msg.ready):
+                self._drain_lane()
+            if ready:
+                self.on_ready_fds(ready)
         elif isinstance(msg, ChildActorExited):
             self.on_child_exited(msg)
         elif isinstance(msg, InjectFault):
@@ -170,7 +218,10 @@ class VigilActor(Actor):
             try:
                 self.on_message(msg, sender)
             except Refused as refusal:
-                self.reply(sender, refusal)
+                try:
+                    self.reply(sender, refusal)
+                except Refused as why:  # the asker is gone: nobody left to tell
+                    log.warning("%s: refusal not delivered: %s", self.path, why)
 
     # ---- lifecycle ---------------------------------------------------
     def _init(self, msg: InitActor, parent: Any) -> None:
@@ -188,6 +239,10 @@ class VigilActor(Actor):
         self.registry.set_address(self.path, self.myAddress)
         self.store = StateStore(self.redis, msg.context.name, self.path)
         self._paths: dict[str, str] = {}
+        self._lane_peers: dict[str, LaneAddress] = {}
+        if self.fast_lane:
+            self.lane = Lane(self.path)
+            self.registry.update(self.path, lane=self.lane.address.endpoint)
         self._snapshot_seq = 0
         try:
             with telemetry.span("start", **{"vigil.actor": self.path, "vigil.incarnation": self.incarnation}):

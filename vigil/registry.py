@@ -61,6 +61,11 @@ class Registry:
         raw = self._redis.hget(self._key(path), "address")
         return pickle.loads(base64.b64decode(raw)) if raw else None
 
+    def lane(self, path: str) -> str | None:
+        """The endpoint of the actor's fast lane (vigil.lane), if it has one."""
+        raw = self._redis.hget(self._key(path), "lane")
+        return raw.decode() if raw else None
+
     def get(self, path: str) -> dict[str, str]:
         raw = self._redis.hgetall(self._key(path))
         return {k.decode(): v.decode() for k, v in raw.items() if k != b"address"}

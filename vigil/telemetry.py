@@ -26,6 +26,7 @@ SPAN_FILE = "spans.jsonl"
 SPAN_BATCH_DELAY_MS = 200
 _propagator = TraceContextTextMapPropagator()
 _providers: dict[int, TracerProvider] = {}
+_tracers: dict[int, trace.Tracer] = {}
 
 
 class JsonLinesExporter(SpanExporter):
@@ -53,11 +54,15 @@ def configure(service: str, run_dir: str) -> None:
         provider.add_span_processor(BatchSpanProcessor(JsonLinesExporter(os.path.join(run_dir, SPAN_FILE)),
                                                        schedule_delay_millis=SPAN_BATCH_DELAY_MS))
     _providers[os.getpid()] = provider
+    _tracers.pop(os.getpid(), None)
 
 
 def tracer() -> trace.Tracer:
-    provider = _providers.get(os.getpid())
-    return (provider or trace.NoOpTracerProvider()).get_tracer("vigil")
+    pid = os.getpid()
+    found = _tracers.get(pid)
+    if found is None:  # get_tracer is costly enough to show on the order path: once per process
+        found = _tracers[pid] = (_providers.get(pid) or trace.NoOpTracerProvider()).get_tracer("vigil")
+    return found
 
 
 def current_traceparent() -> str | None:
@@ -71,9 +76,12 @@ def context_from(traceparent: str | None) -> Context | None:
 
 
 @contextmanager
-def span(name: str, traceparent: str | None = None, **attributes: object) -> Iterator[trace.Span]:
-    """A span parented on the sender's context when there is one."""
-    with tracer().start_as_current_span(name, context=context_from(traceparent), attributes=attributes) as s:
+def span(name: str, traceparent: str | None = None, start_ns: int | None = None,
+         **attributes: object) -> Iterator[trace.Span]:
+    """A span parented on the sender's context when there is one; start_ns (epoch) backdates it
+    to when the work really arrived (a FIX message queued by a QuickFIX thread)."""
+    with tracer().start_as_current_span(name, context=context_from(traceparent), attributes=attributes,
+                                        start_time=start_ns) as s:
         yield s
 
 

@@ -9,6 +9,7 @@ a restart of this actor; QuickFIX reconnects by itself every reconnect_s.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,20 @@ from actors.broker.messages import (
     SessionStatus,
     SubmitOrder,
 )
+from vigil import telemetry
 from vigil.actor import Refused, VigilActor
 from vigil.fix.bridge import FixBridge, FixEvent
 from vigil.fix.fields import field, parse
 from vigil.fix.settings import SessionConfig, write_settings
 from vigil.lifecycle import State
 
+TRACES_KEPT = 10_000
+_NAMES = {"8": "ExecutionReport", "9": "OrderCancelReject", "3": "Reject", "j": "BusinessMessageReject"}
+
 
 class BrokerSession(VigilActor):
+    fast_lane = True
+
     def on_start(self, config: Any) -> None:
         missing = [k for k in ("sender_comp_id", "target_comp_id", "port") if k not in config]
         if missing:
@@ -51,6 +58,8 @@ class BrokerSession(VigilActor):
         self.qf_session: fix.SessionID | None = None
         self.bridge: FixBridge | None = None
         self.initiator = None
+        # ClOrdID -> traceparent of the request that sent it: the venue's answer continues that trace
+        self.traces: OrderedDict[str, str] = OrderedDict()
 
     def on_running(self) -> None:
         work = Path(self.context.run_dir) / "fix" / self.spec.id
@@ -92,18 +101,25 @@ class BrokerSession(VigilActor):
         elif event.kind == "logout_text" or event.kind == "error":
             self.last_error = event.raw
         elif event.kind in ("app", "reject"):
-            self._from_venue(parse(event.raw, self.cfg.begin_string))
+            self._from_venue(parse(event.raw, self.cfg.begin_string), event.at_ns)
 
-    def _from_venue(self, m: fix.Message) -> None:
+    def _from_venue(self, m: fix.Message, at_ns: int) -> None:
         msg_type = field(m, 35)
+        ref = field(m, 45)
+        original = self.bridge.sent(int(ref)) if msg_type in ("3", "j") and ref.isdigit() else {}
+        cl_ord_id = field(m, 11) or original.get(11, "")
+        with telemetry.span(_NAMES.get(msg_type, f"FIX {msg_type}"), self.traces.get(cl_ord_id), start_ns=at_ns,
+                            **{"vigil.actor": self.path, "fix.cl_ord_id": cl_ord_id,
+                               "fix.exec_type": field(m, 150), "fix.ord_status": field(m, 39)}):
+            self._decode(m, msg_type, original)
+
+    def _decode(self, m: fix.Message, msg_type: str, original: dict[int, str]) -> None:
         if msg_type == "8":
             self._tell_oms(FromVenue(self.spec.id, codec.execution_report(m), field(m, 584) or None,
                                      field(m, 912) == "Y"))
         elif msg_type == "9":
             self._tell_oms(FromVenue(self.spec.id, codec.cancel_reject(m)))
         elif msg_type in ("3", "j"):
-            ref = field(m, 45)
-            original = self.bridge.sent(int(ref)) if ref.isdigit() else {}
             reject = codec.venue_reject(m, original)
             self.last_error = reject.message
             self._tell_oms(FromVenue(self.spec.id, reject))
@@ -143,6 +159,12 @@ class BrokerSession(VigilActor):
             fix.Session.sendToTarget(message, self.qf_session)
         except fix.SessionNotFound as exc:
             self.reply(sender, NotSent(self.spec.id, cl_ord_id, f"session {self.spec.id}: {exc}"))
+            return
+        traceparent = telemetry.current_traceparent()
+        if traceparent:
+            self.traces[cl_ord_id] = traceparent
+            while len(self.traces) > TRACES_KEPT:
+                self.traces.popitem(last=False)
 
     def status(self) -> SessionStatus:
         session = fix.Session.lookupSession(self.qf_session) if self.qf_session is not None else None

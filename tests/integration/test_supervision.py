@@ -82,6 +82,17 @@ def test_hung_actor_is_killed_and_restarted(vigil):
     assert run.pid("root/a") == a_pid
 
 
+def test_a_busy_actor_that_answers_heartbeats_late_but_in_time_is_not_killed(vigil):
+    # Each message keeps it busy for 3 ping intervals: its answers are always to an older ping.
+    run = vigil(topology([worker("busy", heartbeat=(50, 1000))])).start()
+    pid = run.pid("root/busy")
+    for _ in range(12):
+        run.client.tell("root/busy", InjectFault("hang", seconds=0.15))
+        run.client.ask("root/busy", GetCount())  # answered once the hang is over
+    assert run.pid("root/busy") == pid
+    assert run.actors()["root/busy"]["restarts"] == "0"
+
+
 def test_transient_child_that_exits_normally_is_not_restarted_but_is_after_a_crash(vigil):
     run = vigil(topology([worker("t", restart="transient"), worker("u", restart="transient")])).start()
     old_u = run.pid("root/u")

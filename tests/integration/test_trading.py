@@ -1,16 +1,19 @@
 """Orders end to end over real FIX sessions (QuickFIX over TCP loopback) against the simulated venue."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
 from harness import wait_for
 from topologies import trading
 
-from actors.oms.commands import CancelOrderCommand, GetOrders, GetPositions, GetRouting, NewOrder, ReplaceOrderCommand
+from actors.oms.commands import Acknowledged, CancelOrderCommand, GetOrders, GetPositions, GetRouting, NewOrder, ReplaceOrderCommand
 from venues.faults import VenueCommand
 from venues.participant import RawFixClient
+from vigil import telemetry
 from vigil.errors import VigilError
+from vigil.lane import Lane, LaneAddress
 from vigil.procs import free_port
 
 OMS = "root/trading/oms"
@@ -339,3 +342,50 @@ def test_trading_phases_over_fix_auction_halt_and_close(vigil, ports):
     run.client.ask("root/venue", VenueCommand("phase", {"phase": "closed", "symbol": "ACME"}))
     row = wait_status(run, bid, "Expired")  # a DAY order ends with the session
     assert row["cum_qty"] == "4"
+
+
+def test_an_orders_trace_runs_from_the_request_through_fix_to_the_venues_report(vigil, ports, tmp_path):
+    run = ready(vigil(trading(ports)).start(), sessions=("fix-a",))
+    telemetry.configure("test-strategy", str(tmp_path))
+    with telemetry.span("signal") as signal:
+        ack = run.client.ask(OMS, NewOrder("ACME", "buy", "10", "99.00", session="fix-a", wait_ack=True))
+    assert ack.status == "New"
+    trace_id = f"0x{signal.get_span_context().trace_id:032x}"
+    span_file = run.run_dir / telemetry.SPAN_FILE
+
+    def chain():
+        mine = [s for s in map(json.loads, span_file.read_text().splitlines())
+                if s["context"]["trace_id"] == trace_id]
+        names = {s["name"] for s in mine}
+        return {"NewOrder", "SubmitOrder", "ExecutionReport", "FromVenue"} <= names and mine
+    spans = {s["name"]: s for s in wait_for(chain, what="the order's spans through FIX and back")}
+    parent = {name: s["parent_id"] for name, s in spans.items()}
+    span_id = {name: s["context"]["span_id"] for name, s in spans.items()}
+    assert parent["SubmitOrder"] == span_id["NewOrder"]
+    assert parent["ExecutionReport"] == span_id["SubmitOrder"]  # the venue's answer continues the trace
+    assert parent["FromVenue"] == span_id["ExecutionReport"]
+    assert spans["ExecutionReport"]["attributes"]["vigil.actor"] == "root/trading/fix-a"
+    assert spans["ExecutionReport"]["attributes"]["fix.cl_ord_id"] == ack.cl_ord_id
+    assert spans["FromVenue"]["attributes"]["vigil.actor"] == OMS
+
+
+def test_a_strategy_on_the_lane_with_50_orders_in_flight_gets_each_acknowledged_once(vigil, ports):
+    run = ready(vigil(trading(ports)).start(), sessions=("fix-a",))
+    strategy = Lane("test/strategy")
+    oms = LaneAddress(run.client.registry.lane(OMS), OMS)
+    order = NewOrder("ACME", "buy", "1", "90.00", session="fix-a", wait_ack=True)
+    sent, acks = 0, []
+    try:
+        while len(acks) < 400:
+            while sent < 400 and sent - len(acks) < 50:
+                strategy.send(oms, order)
+                sent += 1
+            assert strategy.wait(20), f"the OMS went quiet after {len(acks)} acknowledgements"
+            acks.extend(d.message for d in strategy.receive())
+    finally:
+        strategy.close()
+    assert all(isinstance(a, Acknowledged) and a.status == "New" for a in acks)
+    assert len({a.cl_ord_id for a in acks}) == 400
+    assert all(a["restarts"] == "0" for a in run.actors().values())  # nobody was taken for hung
+    resting = [o for o in run.client.ask(OMS, GetOrders(open_only=True)).rows if o["price"] == "90.00"]
+    assert len(resting) == 400 and len({o["order_id"] for o in resting}) == 400

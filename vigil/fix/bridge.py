@@ -12,6 +12,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
@@ -33,6 +34,8 @@ class FixEvent:
     """The QuickFIX SessionID as text (BeginString:Sender->Target)."""
     raw: str = ""
     """The message (app, reject, logout_text) as FIX text; the error for 'error'."""
+    at_ns: int = 0
+    """When QuickFIX handed it over (epoch ns): the start of its span, queueing included."""
 
 
 class FixBridge(fix.Application):
@@ -81,7 +84,7 @@ class FixBridge(fix.Application):
                 pass
 
     def _push(self, kind: str, session_id: fix.SessionID, raw: str = "") -> None:
-        self._events.put(FixEvent(kind, session_id.toString(), raw))
+        self._events.put(FixEvent(kind, session_id.toString(), raw, time.time_ns()))
         try:
             os.write(self._write_fd, b"!")
         except (BlockingIOError, OSError):

@@ -76,6 +76,10 @@ class VigilActor(Actor):
     def snapshot(self) -> Any:
         return None
 
+    def snapshot_due(self, events_since: int) -> bool:
+        """Whether to snapshot now, `events_since` events after the last one."""
+        return events_since >= self.snapshot_every
+
     def on_running(self) -> None:
         pass
 
@@ -103,7 +107,7 @@ class VigilActor(Actor):
         """Make `event` durable, then apply it. Returns its sequence number."""
         seq = self.store.append(event)
         self.apply(event, seq)
-        if self.snapshot_every and seq - self._snapshot_seq >= self.snapshot_every:
+        if self.snapshot_every and self.snapshot_due(seq - self._snapshot_seq):
             data = self.snapshot()
             if data is not None:
                 self.store.snapshot(data, seq)

@@ -98,6 +98,11 @@ class OrderManager(VigilActor):
     def snapshot(self) -> Any:
         return {"blotter": self.blotter.to_dict(), "positions": self.positions.to_dict(), "ids": self.ids.to_dict()}
 
+    def snapshot_due(self, events_since: int) -> bool:
+        # A snapshot costs as much as the blotter is long: taking one no more often than every
+        # len(blotter) events keeps its cost per event flat, and the replay after it as short.
+        return events_since >= max(self.snapshot_every, len(self.blotter))
+
     def restore(self, snapshot: Any) -> None:
         self.blotter = Blotter.from_dict(snapshot["blotter"])
         self.positions = Positions.from_dict(snapshot["positions"])

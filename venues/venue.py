@@ -91,7 +91,8 @@ class VenueCore:
             self.logged_on.discard(event.session)
             if self.config.cancel_on_disconnect:
                 self._cancel_all_of(event.session)
-        elif event.kind == "app" and not self.faults.silent:
+        elif event.kind == "app" and not self.faults.held_requests.offer(_client(event.session), event) \
+                and not self.faults.silent:
             begin = event.session.split(":", 1)[0]
             self._on_app(event.session, parse(event.raw, begin))
 
@@ -161,6 +162,8 @@ class VenueCore:
 
     def _send(self, session: str, message: fix.Message) -> None:
         self.counts["reports"] += 1
+        if self.faults.held_reports.offer(_client(session), (session, message)):
+            return
         if self.faults.delay_ms:
             due = self.clock.monotonic() + self.faults.delay_ms / 1000.0
             heapq.heappush(self._delayed, (due, next(self._order), session, message))
@@ -216,6 +219,23 @@ class VenueCore:
         elif cmd.kind == "correct":
             self._dispatch(self.exchange.correct_trade(a["exec_id"], qty=a.get("qty"), price=a.get("price"),
                                                        text=a.get("text", "trade corrected")))
+        elif cmd.kind == "hold_reports":
+            self.faults.held_reports.hold(a.get("comp_id"))
+        elif cmd.kind == "release_reports":
+            for session, message in self.faults.held_reports.release(a.get("comp_id")):
+                self._transmit(session, message)
+        elif cmd.kind == "hold_requests":
+            self.faults.held_requests.hold(a.get("comp_id"))
+        elif cmd.kind == "release_requests":
+            released = self.faults.held_requests.release(a.get("comp_id"))
+            for event in () if a.get("drop") else released:
+                self._on_fix(event)
+        elif cmd.kind == "held":
+            what = a.get("what", "reports")
+            if what not in ("reports", "requests"):
+                raise VenueError(f"held: what is 'reports' or 'requests', not {what!r}")
+            gate = self.faults.held_reports if what == "reports" else self.faults.held_requests
+            return str(gate.count(a.get("comp_id")))
         elif cmd.kind != "status":
             raise VenueError(f"unknown venue command {cmd.kind!r}")
         return self.describe()
@@ -228,3 +248,7 @@ class VenueCore:
         for order in list(self.exchange.open_orders(session)):
             self._dispatch(self.exchange.venue_cancel(order.order_id, text="cancel on disconnect"))
 
+
+def _client(session: str) -> str:
+    """The client's CompID in one of our session names (BeginString:VENUE->CLIENT)."""
+    return session.rsplit("->", 1)[-1]

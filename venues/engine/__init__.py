@@ -60,7 +60,9 @@ Choices worth knowing:
     ClOrdID an order has carried (the original and those of accepted cancels/replaces).
   - A replace keeps time priority when the price is unchanged and the quantity does not
     grow (a no-op replace keeps it too); replacing to a quantity <= cum_qty ends the order
-    FILLED with order_qty = cum_qty (FIX).
+    FILLED with order_qty = cum_qty (FIX). Replacing a FILLED DAY/GTC limit order to a
+    quantity above its cum_qty reopens it PARTIALLY_FILLED for the difference (FIX 4.4
+    Appendix D C.1.c); any other cancel or replace of a done order is TOO_LATE_TO_CANCEL.
   - A bust/correction never reopens a closed order (that could cross the book): an open
     order gets its leaves back in place, a FILLED one that is no longer full becomes
     DONE_FOR_DAY.

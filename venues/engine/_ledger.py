@@ -162,6 +162,14 @@ class Registry:
             for cl in self._cl_ids.pop(old.order_id):
                 self._by_cl.pop((old.owner, cl), None)
 
+    def reopen(self, order: Order) -> None:
+        """``order`` is open again (a replace raised a filled order's quantity)."""
+        try:
+            self._closed.remove(order)  # else it could be forgotten while it works
+        except ValueError:
+            pass
+        self._open.setdefault(order.owner, {})[order.order_id] = order
+
     def add_trade(self, trade: Trade) -> None:
         for exec_id in trade.exec_ids:
             self._trades[exec_id] = trade

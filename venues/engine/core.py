@@ -139,7 +139,9 @@ class ExchangeCore:
     def replace(self, cmd: OrderCancelReplaceRequest) -> list[Report]:
         """New quantity and/or price. The order keeps its time priority only when its price
         is unchanged and its quantity does not grow; otherwise it goes to the back of its
-        (new) level, and in CONTINUOUS it first matches what it now crosses."""
+        (new) level, and in CONTINUOUS it first matches what it now crosses. A FILLED DAY or
+        GTC limit order whose quantity is raised above its cum_qty works again
+        (PARTIALLY_FILLED); any other replace of a done order is too late."""
         order, reject = self._amendable(cmd)
         if reject is not None:
             return [reject]
@@ -160,7 +162,17 @@ class ExchangeCore:
                                         cl_ord_id=cmd.cl_ord_id, orig_cl_ord_id=order.cl_ord_id))
         orig = self._orders.rename(order, cmd.cl_ord_id)
         book = self._books[order.symbol]
-        if new_qty <= order.cum_qty:
+        if not order.is_open:
+            # FIX 4.4 Appendix D C.1.c: a filled order whose quantity grows works its new balance.
+            self._orders.reopen(order)
+            order.status = OrdStatus.PARTIALLY_FILLED
+            order.order_qty, order.price, order.leaves_qty = new_qty, new_px, new_qty - order.cum_qty
+            out.append(self._rep.report(order, ExecType.REPLACED, orig_cl_ord_id=orig))
+            if self._phases[order.symbol] is Phase.CONTINUOUS:
+                self._execute(order, out)
+            else:
+                book.add(order)
+        elif new_qty <= order.cum_qty:
             # FIX: reducing OrderQty to CumQty or below cancels the balance; "filled" takes
             # precedence over "canceled", and OrderQty reads as what was executed.
             book.remove(order)
@@ -239,7 +251,7 @@ class ExchangeCore:
         if self._orders.known(cmd.owner, cmd.cl_ord_id):
             return None, self._rep.cancel_reject(cmd, order, CxlRejReason.DUPLICATE_CL_ORD_ID,
                                                  f"duplicate cl_ord_id {cmd.cl_ord_id!r}")
-        if not order.is_open:
+        if not order.is_open and not _reopens(cmd, order):
             return None, self._rep.cancel_reject(cmd, order, CxlRejReason.TOO_LATE_TO_CANCEL,
                                                  f"order {order.order_id} is already {order.status.name.lower()}")
         phase = self._phases[order.symbol]
@@ -296,6 +308,14 @@ class ExchangeCore:
         order.leaves_qty = 0
         order.status = status
         self._orders.closed(order)
+
+
+def _reopens(cmd: OrderCancelRequest | OrderCancelReplaceRequest, order: Order) -> bool:
+    """A replace that raises a filled order's quantity above what it executed (Appendix D C.1.c).
+    Only an order that could rest (a DAY or GTC limit order) works again."""
+    return (isinstance(cmd, OrderCancelReplaceRequest) and order.status is OrdStatus.FILLED
+            and order.ord_type is OrdType.LIMIT and order.tif in (TimeInForce.DAY, TimeInForce.GTC)
+            and isinstance(cmd.order_qty, int) and cmd.order_qty > order.cum_qty)
 
 
 def _is_positive_int(value: object) -> bool:

@@ -165,3 +165,78 @@ def test_replace_is_refused_while_halted_or_closed_but_cancel_is_not(ex, a):
         assert (rej.reason, rej.ord_status) == (CxlRejReason.BROKER_OPTION, OrdStatus.NEW)
         assert word in rej.text
     assert only(a.cancel("A-1"), ExecType.CANCELED).ord_status is OrdStatus.CANCELED
+
+
+def test_replace_raising_a_filled_orders_quantity_reopens_it(ex, a, b):
+    # FIX 4.4 Appendix D C.1.c: filled, then a replace to increase the quantity.
+    a.buy(5, 100, cl_ord_id="x")
+    b.sell(5, 100)
+    [rep] = a.replace("x", qty=8, cl_ord_id="y")
+    assert (rep.exec_type, rep.ord_status, rep.order_qty, rep.cum_qty, rep.leaves_qty, rep.orig_cl_ord_id) == (
+        ExecType.REPLACED, OrdStatus.PARTIALLY_FILLED, 8, 5, 3, "x")
+    assert book_orders(ex, "XYZ", Side.BUY) == [("y", 100, 3)]
+    assert [o.cl_ord_id for o in ex.open_orders("A")] == ["y"]
+    [fill] = trades(b.sell(3, 100), "A")
+    assert (fill.ord_status, fill.cum_qty, fill.leaves_qty, fill.order_qty) == (OrdStatus.FILLED, 8, 0, 8)
+    assert ex.open_orders("A") == []
+
+
+def test_a_reopened_order_matches_what_it_crosses_at_once(ex, a, b):
+    a.buy(5, 100, cl_ord_id="x")
+    b.sell(9, 100)
+    reports = a.replace("x", qty=7, cl_ord_id="y")
+    assert kinds(reports) == ["A:REPLACED", "A:TRADE", "B:TRADE"]
+    [fill] = trades(reports, "A")
+    assert (fill.ord_status, fill.last_qty, fill.cum_qty, fill.leaves_qty) == (OrdStatus.FILLED, 2, 7, 0)
+    assert ex.open_orders("A") == []
+
+
+@pytest.mark.parametrize("change", [dict(qty=5), dict(qty=4), dict(price=99), dict(qty=5, price=101)])
+def test_a_replace_of_a_filled_order_that_does_not_raise_its_quantity_is_too_late(ex, a, b, change):
+    a.buy(5, 100, cl_ord_id="x")
+    b.sell(5, 100)
+    rej = reject_of(a.replace("x", cl_ord_id="y", **change))
+    assert (rej.reason, rej.ord_status) == (CxlRejReason.TOO_LATE_TO_CANCEL, OrdStatus.FILLED)
+    assert ex.open_orders("A") == []
+
+
+@pytest.mark.parametrize("kind", [dict(tif=TimeInForce.IOC), dict(tif=TimeInForce.FOK), dict(price=None)])
+def test_a_filled_order_that_could_never_rest_is_not_reopened(ex, a, b, kind):
+    b.sell(10, 100)
+    a.buy(5, **{"price": 100, **kind}, cl_ord_id="x")  # IOC, FOK or market: filled at once
+    rej = reject_of(a.replace("x", qty=8, cl_ord_id="y"))
+    assert (rej.reason, rej.ord_status) == (CxlRejReason.TOO_LATE_TO_CANCEL, OrdStatus.FILLED)
+    assert ex.open_orders("A") == []
+
+
+def test_a_cancelled_or_expired_order_is_never_reopened(ex, a):
+    a.buy(5, 90, cl_ord_id="c")
+    a.cancel("c", cl_ord_id="c2")
+    rej = reject_of(a.replace("c2", qty=8, cl_ord_id="c3"))
+    assert (rej.reason, rej.ord_status) == (CxlRejReason.TOO_LATE_TO_CANCEL, OrdStatus.CANCELED)
+    a.buy(5, 90, cl_ord_id="d")
+    ex.set_phase(Phase.CLOSED, "XYZ")
+    ex.set_phase(Phase.CONTINUOUS, "XYZ")
+    rej = reject_of(a.replace("d", qty=8, cl_ord_id="d2"))
+    assert (rej.reason, rej.ord_status) == (CxlRejReason.TOO_LATE_TO_CANCEL, OrdStatus.EXPIRED)
+
+
+def test_a_reopened_order_is_not_forgotten_with_old_closed_orders():
+    ex = make_exchange(max_closed_orders=2)
+    a, b = Session(ex, "A"), Session(ex, "B")
+    a.buy(5, 100, cl_ord_id="x")
+    b.sell(5, 100)  # both orders closed: the registry keeps the last two
+    a.replace("x", qty=8, cl_ord_id="y")
+    for i in range(3):  # more closed orders push the oldest out
+        a.buy(1, 90, cl_ord_id=f"p{i}")
+        a.cancel(f"p{i}", cl_ord_id=f"q{i}")
+    [done] = a.cancel("y", cl_ord_id="z")
+    assert (done.exec_type, done.cum_qty, done.order_qty) == (ExecType.CANCELED, 5, 8)
+
+
+def test_a_filled_order_is_not_reopened_while_its_symbol_is_halted(ex, a, b):
+    a.buy(5, 100, cl_ord_id="x")
+    b.sell(5, 100)
+    ex.set_phase(Phase.HALTED, "XYZ")
+    rej = reject_of(a.replace("x", qty=8, cl_ord_id="y"))
+    assert (rej.reason, rej.ord_status) == (CxlRejReason.BROKER_OPTION, OrdStatus.FILLED)

@@ -37,13 +37,15 @@ def _indent(text: str, n: int) -> str:
 def trading(ports: dict[str, int], *, sessions: tuple[tuple[str, str, str], ...] = (("fix-a", "FIX.4.4", "VIGIL_A"),
                                                                                   ("fix-b", "FIX.4.2", "VIGIL_B")),
             phase: str = "continuous", flow: bool = False, extra_clients: tuple[str, ...] = ("TESTER",),
-            oms_backoff_ms: int = 0, cancel_on_disconnect: bool = False) -> str:
-    """A venue, an OMS and broker sessions on the given free ports (keys: fix, md)."""
+            oms_backoff_ms: int = 0, cancel_on_disconnect: bool = False, ack_pending: bool = False) -> str:
+    """A venue, an OMS and broker sessions on the given free ports (keys: fix, md).
+    ack_pending: the venue sends PendingCancel / PendingReplace before Canceled / Replaced."""
     clients = "".join(f"          - {{comp_id: {comp}, begin_string: {begin}}}\n" for _, begin, comp in sessions)
     clients += "".join(f"          - {{comp_id: {comp}, begin_string: FIX.4.4}}\n" for comp in extra_clients)
     venue = (f"- id: venue\n  start: venues.actor:SimulatedVenue\n  shutdown: 3000\n  config:\n"
              f"    port: {ports['fix']}\n    md_endpoint: tcp://127.0.0.1:{ports['md']}\n    phase: {phase}\n"
              f"    cancel_on_disconnect: {str(cancel_on_disconnect).lower()}\n"
+             + ("    ack_pending: true\n" if ack_pending else "") +
              f"    clients:\n" + _indent(clients, -4) +
              "    symbols:\n      EURUSD: {tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}\n"
              "      ACME: {tick_size: 0.01, lot_size: 1, reference_price: 100}\n"

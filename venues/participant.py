@@ -67,6 +67,9 @@ class RawFixClient:
 
     def __exit__(self, *exc) -> None:
         self._initiator.stop()  # always, or the interpreter may crash at exit
+        # Free it now: freed later, it would unregister a newer client's session of the same CompIDs
+        # from QuickFIX's process-wide registry, and that client's stop() would then segfault.
+        self._initiator = None
 
     def new_order(self, symbol: str, side: str, qty: int, price: str | None, tif: str = "0") -> str:
         self._ids += 1

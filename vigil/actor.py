@@ -119,20 +119,25 @@ class VigilActor(Actor):
         if not isinstance(address, LaneAddress):
             self.send(address, Envelope(msg, telemetry.current_traceparent()))
             return
-        try:
-            self.lane.send(address, msg, telemetry.current_traceparent())
-        except Unreachable:
-            self._lane_peers.pop(address.path, None)
-            fresh = self.registry.lane(address.path)  # restarted since: it has a new lane
-            if fresh is None or fresh == address.endpoint:
-                raise Refused(f"{address.path} cannot be reached") from None
-            self._lane_peers[address.path] = address = LaneAddress(fresh, address.path)
+        traceparent = telemetry.current_traceparent()
+        for retry in (False, True):
             try:
-                self.lane.send(address, msg, telemetry.current_traceparent())
+                self.lane.send(address, msg, traceparent)
+                return
             except Unreachable:
-                raise Refused(f"{address.path} cannot be reached") from None
+                self._lane_peers.pop(address.path, None)
+                fresh = self.registry.lane(address.path)  # restarted since: it has a new lane
+                if retry or fresh is None or fresh == address.endpoint:
+                    raise Refused(f"{address.path} cannot be reached") from None
+                address = self._lane_peers[address.path] = LaneAddress(fresh, address.path)
 
-    reply = tell
+    def reply(self, to: Any, msg: Any) -> None:
+        """Answer whoever asked. One who is gone is nobody left to tell: logged, not raised, so
+        no handler needs to care (a refusal is never answered with another)."""
+        try:
+            self.tell(to, msg)
+        except Refused as why:
+            log.warning("%s: %s not delivered: %s", getattr(self, "path", "?"), type(msg).__name__, why)
 
     def address_of(self, actor_id: str) -> Any:
         """Current address of the actor with this id. Thespian addresses are read each time, since a
@@ -222,10 +227,7 @@ class VigilActor(Actor):
             try:
                 self.on_message(msg, sender)
             except Refused as refusal:
-                try:
-                    self.reply(sender, refusal)
-                except Refused as why:  # the asker is gone: nobody left to tell
-                    log.warning("%s: refusal not delivered: %s", self.path, why)
+                self.reply(sender, refusal)
 
     # ---- lifecycle ---------------------------------------------------
     def _init(self, msg: InitActor, parent: Any) -> None:

@@ -9,7 +9,6 @@ takes new orders only once that reconciliation is done.
 """
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,8 +52,6 @@ from actors.oms.events import ORDER_CREATED
 from actors.oms.ids import EPOCH_STARTED
 from actors.oms.router import NoRoute, Route, pick
 from vigil.actor import Refused, VigilActor
-
-log = logging.getLogger("vigil.oms")
 
 RECONCILE_RETRY = timedelta(seconds=5)
 ACK_CHECK = timedelta(milliseconds=500)
@@ -270,10 +267,7 @@ class OrderManager(VigilActor):
     def _acknowledge(self, cl_ord_id: str) -> None:
         order = self.blotter.find(cl_ord_id)
         if order is not None and order.status is not OrdStatus.PENDING_NEW and cl_ord_id in self.ack_waiters:
-            try:
-                self.reply(self.ack_waiters.pop(cl_ord_id), Acknowledged(cl_ord_id, order.status.label, order.reason))
-            except Refused as why:  # the strategy that asked is gone; the order stands
-                log.warning("acknowledgement of %s not delivered: %s", cl_ord_id, why)
+            self.reply(self.ack_waiters.pop(cl_ord_id), Acknowledged(cl_ord_id, order.status.label, order.reason))
 
     def _session_status(self, status: SessionStatus) -> None:
         self.dialects[status.session] = status.begin_string

@@ -319,6 +319,11 @@ def test_an_order_a_silent_venue_never_answered_is_chased_and_settled(vigil, por
     run.client.ask("root/venue", VenueCommand("silent", {"on": True}))
     lost = new(run, price="96", session="fix-a")  # the venue drops it
     assert order(run, lost)["status"] == "PendingNew"
+    # Speak again only once the OMS has chased it: the order went on the wire before the chase, on the
+    # same session, so the venue has dropped it by then (turning silent off earlier races the order).
+    fix_log = run.run_dir / "fix" / "fix-a" / "log" / "FIX.4.4-VIGIL_A-VENUE.messages.current.log"
+    wait_for(lambda: any("\x0135=H\x01" in line and f"\x0111={lost}\x01" in line
+                         for line in fix_log.read_text().splitlines()), what=f"the OMS's status request for {lost}")
     run.client.ask("root/venue", VenueCommand("silent", {"on": False}))
     row = wait_status(run, lost, "Rejected")  # the OMS asked after ack_timeout_s (1 s): unknown at the venue
     assert "unknown order" in row["reason"], row["reason"]

@@ -4,12 +4,20 @@ Single-threaded by design: QuickFIX's callbacks only queue (vigil.fix.bridge),
 and the owner's loop calls `pump` when the wake-up fd is readable and `tick`
 on a timer. The same core runs inside the SimulatedVenue actor and in the
 standalone `python -m venues` process.
+
+No turn of that loop may run long, or the actor misses its heartbeats and is
+killed as hung (losing the book: a simulator persists nothing). So `pump`
+takes the FIX events a batch at a time, and a mass status answer goes out
+MASS_STATUS_CHUNK reports per turn; while work remains, the wake-up fd is
+left readable so the owner calls `pump` again.
 """
 from __future__ import annotations
 
 import heapq
 import itertools
 import logging
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import quickfix as fix
@@ -23,6 +31,7 @@ from venues.engine import (
     NewOrderSingle,
     OrderFlow,
     OrderMassStatusRequest,
+    OrderStatusRequest,
     Phase,
     SymbolSpec,
     VenueError,
@@ -37,6 +46,16 @@ from vigil.fix.settings import SessionConfig, write_settings
 
 log = logging.getLogger("vigil.venue")
 UNLISTED = SymbolSpec(tick_size=1.0)
+MASS_STATUS_CHUNK = 256  # reports per turn: some 50 ms of work, far inside a heartbeat (1 s)
+
+
+@dataclass
+class _MassStatus:
+    """A mass status answer being sent: the orders open when it was asked for, in the order accepted."""
+    session: str
+    req_id: str
+    order_ids: list[str]
+    sent: int = 0
 
 
 class VenueCore:
@@ -60,6 +79,7 @@ class VenueCore:
         self._delayed: list[tuple[float, int, str, fix.Message]] = []
         self._order = itertools.count()
         self._last_top: dict[str, tuple] = {}
+        self._mass_status: deque[_MassStatus] = deque()  # answered oldest first, one chunk per pump
         self.counts = {"orders": 0, "reports": 0, "rejects": 0}
 
     def start(self) -> None:
@@ -82,6 +102,7 @@ class VenueCore:
     def pump(self) -> None:
         for event in self.bridge.drain():
             self._on_fix(event)
+        self._send_mass_status()
         self._flush_delayed()
 
     def _on_fix(self, event: FixEvent) -> None:
@@ -111,24 +132,38 @@ class VenueCore:
                 self.counts["rejects"] += 1
                 self._send(session, codec.fault_reject(message, f"FAULT{self.counts['rejects']}"))
                 return
-        reports = self.exchange.handle(req)
         if isinstance(req, OrderMassStatusRequest):
-            self._send_mass_status(session, field(message, 584), reports)
+            order_ids = [o.order_id for o in self.exchange.open_orders(req.owner, req.symbol)]
+            self._mass_status.append(_MassStatus(session, field(message, 584), order_ids))
+            self.bridge.wake()  # answered from pump, a chunk per turn
         else:
-            self._dispatch(reports)
+            self._dispatch(self.exchange.handle(req))
 
-    def _send_mass_status(self, session: str, req_id: str, reports: list) -> None:
-        begin = session.split(":", 1)[0]
-        if not reports:
-            self._send(session, codec.empty_mass_status(req_id))
+    def _send_mass_status(self) -> None:
+        """The next chunk of the oldest mass status answer, with 911 TotNumReports on each report
+        and 912 LastRptRequested on the last. Each report is made as it is sent, not at the
+        request: reports of these orders sent in between (fills, replaces) went out first, and a
+        status report older than them would take the client back to a state already left."""
+        if not self._mass_status:
             return
-        for i, r in enumerate(reports, 1):
+        job = self._mass_status[0]
+        begin = job.session.split(":", 1)[0]
+        if not job.order_ids:
+            self._send(job.session, codec.empty_mass_status(job.req_id))
+        for order_id in job.order_ids[job.sent:job.sent + MASS_STATUS_CHUNK]:
+            job.sent += 1
+            # An order closed since is found too: the engine keeps its latest closed orders
+            r = self.exchange.order_status(OrderStatusRequest(owner=job.session, order_id=order_id))
             m = codec.execution_report(r, self._spec(r.symbol), begin)
-            m.setField(584, req_id)
-            m.setField(911, str(len(reports)))
-            if i == len(reports):
+            m.setField(584, job.req_id)
+            m.setField(911, str(len(job.order_ids)))
+            if job.sent == len(job.order_ids):
                 m.setField(912, "Y")
-            self._send(session, m)
+            self._send(job.session, m)
+        if job.sent == len(job.order_ids):
+            self._mass_status.popleft()
+        if self._mass_status:
+            self.bridge.wake()  # come back for the rest after the owner's loop has had its turn
 
     # ---- reports and market data out -----------------------------------------
     def _dispatch(self, reports: list) -> None:

@@ -1,0 +1,174 @@
+"""The venue answers a mass status for thousands of open orders a chunk per turn of its loop, and
+goes on serving its clients meanwhile (venues.venue): no turn is long enough to miss a heartbeat.
+
+The venue runs over real FIX sessions; the test is its loop, run as its actor runs it: pump when the
+wake-up fd is readable, and only then.
+"""
+from __future__ import annotations
+
+import itertools
+import select
+import time
+
+import pytest
+import quickfix as fix
+
+from harness import wait_for
+from venues.config import VenueConfig
+from venues.participant import RawFixClient
+from venues.venue import MASS_STATUS_CHUNK, VenueCore
+from vigil.clock import LiveClock
+from vigil.fix.bridge import DRAIN_LIMIT
+from vigil.fix.fields import new_message, set_fields
+from vigil.procs import free_port
+
+_venues = itertools.count(1)
+
+
+@pytest.fixture
+def venue(tmp_path):
+    # QuickFIX keeps sessions in a process-wide registry: every venue here gets a client of its own.
+    config = VenueConfig.from_mapping({
+        "port": free_port(), "md_endpoint": f"tcp://127.0.0.1:{free_port()}", "fix_log": False,
+        "clients": [{"comp_id": f"MS{next(_venues)}"}],
+        "symbols": {"ACME": {"tick_size": 0.01, "reference_price": 100}}})
+    core = VenueCore(config, LiveClock(), tmp_path)
+    core.start()
+    try:
+        yield core
+        # Stopping the acceptor while a client's disconnect is still in flight can crash QuickFIX.
+        _turns_until(core, lambda: not core.logged_on, "the client's logout")
+    finally:
+        core.stop()
+
+
+def _turn(core: VenueCore, timeout: float = 10.0) -> bool:
+    """One turn of the venue's loop: pump if the wake-up fd is (or becomes) readable."""
+    if not select.select([core.wake_fd], [], [], timeout)[0]:
+        return False
+    core.pump()
+    return True
+
+
+def _turns_until(core: VenueCore, predicate, what: str, timeout: float = 15.0) -> list[int]:
+    """Turn the loop until predicate() holds; the messages the venue sent in each turn."""
+    deadline, sent = time.monotonic() + timeout, []
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        before = core.counts["reports"]
+        if _turn(core, 0.05):
+            sent.append(core.counts["reports"] - before)
+    return sent
+
+
+class Inbox:
+    """What the client got, each message as {tag: value}."""
+
+    def __init__(self, client: RawFixClient) -> None:
+        self.client, self.messages = client, []
+
+    def __call__(self) -> list[dict[str, str]]:
+        while not self.client.app.inbox.empty():
+            raw = self.client.app.inbox.get_nowait()
+            self.messages.append(dict(f.split("=", 1) for f in raw.split("\x01") if f))
+        return self.messages
+
+
+def _send(core: VenueCore, client: RawFixClient, *messages: fix.Message) -> None:
+    """Send, and wait until the venue's QuickFIX has taken them in (queued for its loop, not yet done)."""
+    session = fix.Session.lookupSession(core.bridge.sessions[next(iter(core.logged_on))])
+    expected = session.getExpectedTargetNum() + len(messages)
+    for m in messages:
+        fix.Session.sendToTarget(m, client.app.session)
+    wait_for(lambda: session.getExpectedTargetNum() == expected, 10, "the venue to receive the messages")
+
+
+def _mass_status_request(req_id: str) -> fix.Message:
+    m = new_message("AF")
+    set_fields(m, ((584, req_id), (585, 7)))  # 7: status of all orders
+    return m
+
+
+def _cancel(orig_cl_ord_id: str, qty: int) -> fix.Message:
+    m = new_message("F")
+    set_fields(m, ((11, f"C-{orig_cl_ord_id}"), (41, orig_cl_ord_id), (55, "ACME"), (54, "1"), (38, qty)))
+    m.setField(fix.TransactTime())
+    return m
+
+
+def _rest_orders(core: VenueCore, client: RawFixClient, inbox: Inbox, n: int) -> list[str]:
+    """n resting buy orders, sent in one burst; the venue takes at most DRAIN_LIMIT of them per turn."""
+    _turns_until(core, lambda: core.logged_on, "the client's logon")
+    ids = [client.new_order("ACME", "1", 1, "99.00") for _ in range(n)]
+    per_turn, last = [], 0
+
+    def taken():
+        nonlocal last
+        per_turn.append(core.counts["orders"] - last)
+        last = core.counts["orders"]
+        return last == n
+    _turns_until(core, taken, f"{n} orders taken in")
+    assert max(per_turn) <= DRAIN_LIMIT
+    _turns_until(core, lambda: len(inbox()) == n, f"{n} acknowledgements")
+    inbox.messages.clear()
+    return ids
+
+
+def test_a_mass_status_of_thousands_goes_out_a_chunk_per_turn_while_the_venue_serves_the_client(venue):
+    n = 12 * MASS_STATUS_CHUNK - 10
+    with RawFixClient(venue.config.port, venue.config.clients[0].comp_id) as client:
+        inbox = Inbox(client)
+        ids = _rest_orders(venue, client, inbox, n)
+
+        _send(venue, client, _mass_status_request("MS-1"))
+        before = venue.counts["reports"]
+        assert _turn(venue)
+        assert venue.counts["reports"] - before == MASS_STATUS_CHUNK  # a chunk, and the turn is over
+
+        # While the answer is under way: a new order, and a cancel of an order the answer is still to report
+        newcomer = new_message("D")
+        set_fields(newcomer, ((11, "NEW-1"), (55, "ACME"), (54, "1"), (38, 2), (40, 2), (44, "98.00"), (59, 0)))
+        newcomer.setField(fix.TransactTime())
+        _send(venue, client, newcomer, _cancel(ids[-1], 1))
+        before = venue.counts["reports"]
+        assert _turn(venue)
+        assert venue.counts["reports"] - before == 2 + MASS_STATUS_CHUNK  # both answered, then the next chunk
+
+        sent = _turns_until(venue, lambda: any(m.get("912") == "Y" for m in inbox()), "the last status report")
+        assert sent and max(sent) <= MASS_STATUS_CHUNK  # every turn wakes the next: the fd stays readable
+        _turns_until(venue, lambda: len(inbox()) == n + 2, "every message")
+
+    got = inbox.messages
+    statuses = [m for m in got if m.get("584") == "MS-1"]
+    # Every order open at the request, in the order accepted; the last under the ClOrdID of its cancel
+    assert [m["11"] for m in statuses] == ids[:-1] + [f"C-{ids[-1]}"]
+    assert {(m["35"], m["150"], m["911"]) for m in statuses} == {("8", "I", str(n))}
+    assert [m.get("912") for m in statuses] == [None] * (n - 1) + ["Y"]
+    # On the wire: the first chunk, then the newcomer's and the cancel's answers, then the rest of the answer
+    assert got[MASS_STATUS_CHUNK]["11"] == "NEW-1" and got[MASS_STATUS_CHUNK]["150"] == "0"
+    assert got[MASS_STATUS_CHUNK + 1]["41"] == ids[-1] and got[MASS_STATUS_CHUNK + 1]["150"] == "4"
+    assert got[-1] is statuses[-1]
+    # A status report tells the order's state when it is sent: never older than a report sent before it
+    assert statuses[-1]["39"] == "4" and statuses[-1]["151"] == "0"
+    assert all(m["39"] == "0" for m in statuses[:-1])
+
+
+def test_mass_status_requests_of_a_session_are_answered_whole_and_in_turn(venue):
+    n = MASS_STATUS_CHUNK + 1
+    with RawFixClient(venue.config.port, venue.config.clients[0].comp_id) as client:
+        inbox = Inbox(client)
+        ids = _rest_orders(venue, client, inbox, n)
+        _send(venue, client, _mass_status_request("R1"), _mass_status_request("R2"))
+        _turns_until(venue, lambda: len(inbox()) == 2 * n, "both answers")
+        # With every order canceled, the answer is the empty one (911=0, 912=Y), still in turn
+        _send(venue, client, *(_cancel(cl, 1) for cl in ids))
+        _turns_until(venue, lambda: len(inbox()) == 3 * n, "the cancels")
+        _send(venue, client, _mass_status_request("R3"))
+        _turns_until(venue, lambda: len(inbox()) == 3 * n + 1, "the empty answer")
+
+    got = inbox.messages
+    assert [m["584"] for m in got[:2 * n]] == ["R1"] * n + ["R2"] * n  # one answer, then the other
+    assert [m["11"] for m in got[:2 * n]] == ids * 2
+    assert [i for i, m in enumerate(got[:2 * n]) if m.get("912") == "Y"] == [n - 1, 2 * n - 1]
+    assert {(m["584"], m["911"], m["912"]) for m in got[3 * n:]} == {("R3", "0", "Y")}

@@ -6,6 +6,8 @@ A subclass is a thin shell around plain domain objects. It fills in hooks:
     restore(snapshot)     load state from a snapshot
     apply(event, seq)     apply one logged event (on replay and after `persist`)
     snapshot()            state to snapshot, or None for "never snapshot"
+    snapshot_rows()       rows changed since the last snapshot, for state too big to write whole
+    restore_rows(rows)    load those rows back (before the events after the snapshot are replayed)
     on_running()          recovery completed: side effects may begin
     on_message(msg, sender), on_wakeup(payload), on_stop()
 
@@ -13,6 +15,11 @@ and calls `persist(event)` before acknowledging anything, `tell`/`reply` to
 send. An actor with `fast_lane = True` also takes messages on a ZeroMQ lane
 (vigil.lane), and `address_of` then hands out lane addresses for peers that
 have one: the hot path (orders, execution reports) skips Thespian.
+
+Messages drained from the lane together are handled as one batch (group
+commit): their events go to Redis in one round trip at the end, and what the
+handlers sent is held until then. Nothing leaves before what caused it is
+durable, and a burst costs one Redis write instead of one per message.
 
 An exception escaping a handler is a crash: the reason is written to the
 registry and the process exits, so its supervisor restarts it from Redis
@@ -24,6 +31,7 @@ import logging
 import os
 import time
 import traceback
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis
@@ -57,6 +65,8 @@ class Refused(Exception):
 
 
 class VigilActor(Actor):
+    _outbox: list | None = None
+    """What handlers sent during a batch, held until the batch's events are committed."""
     snapshot_every = 100
     """Events between two snapshots."""
     fast_lane = False
@@ -79,6 +89,13 @@ class VigilActor(Actor):
     def snapshot_due(self, events_since: int) -> bool:
         """Whether to snapshot now, `events_since` events after the last one."""
         return events_since >= self.snapshot_every
+
+    def snapshot_rows(self) -> dict[str, Any]:
+        """Rows changed since the last snapshot (key -> state, None when gone), stored with it."""
+        return {}
+
+    def restore_rows(self, rows: Mapping[str, Any]) -> None:
+        pass
 
     def on_running(self) -> None:
         pass
@@ -104,22 +121,38 @@ class VigilActor(Actor):
 
     # ---- services ----------------------------------------------------
     def persist(self, event: Any) -> int:
-        """Make `event` durable, then apply it. Returns its sequence number."""
-        seq = self.store.append(event)
+        """Make `event` durable, then apply it. Returns its sequence number. Inside a batch the
+        write is committed with the batch, before anything the batch sent leaves."""
+        seq = self.store.stage(event)
+        if self._outbox is None:
+            self.store.commit()
         self.apply(event, seq)
         if self.snapshot_every and self.snapshot_due(seq - self._snapshot_seq):
             data = self.snapshot()
             if data is not None:
-                self.store.snapshot(data, seq)
+                self.store.stage_snapshot(data, seq, self.snapshot_rows())
+                if self._outbox is None:
+                    self.store.commit()
                 self._snapshot_seq = seq
         return seq
 
-    def tell(self, address: Any, msg: Any) -> None:
-        """Send by lane or by Thespian, as the address says; Refused if a lane peer is gone."""
-        if not isinstance(address, LaneAddress):
-            self.send(address, Envelope(msg, telemetry.current_traceparent()))
-            return
+    def tell(self, address: Any, msg: Any, on_refused: Callable[[Refused], None] | None = None) -> None:
+        """Send by lane or by Thespian, as the address says. A lane peer that is gone is reported to
+        `on_refused`, or logged: inside a batch the send happens later, so it cannot raise here."""
         traceparent = telemetry.current_traceparent()
+        if self._outbox is not None:
+            self._outbox.append((address, msg, traceparent, on_refused))
+        else:
+            self._deliver(address, msg, traceparent, on_refused)
+
+    reply = tell
+    """Answer whoever asked; one who is gone is nobody left to tell (a refusal is never answered)."""
+
+    def _deliver(self, address: Any, msg: Any, traceparent: str | None,
+                 on_refused: Callable[[Refused], None] | None) -> None:
+        if not isinstance(address, LaneAddress):
+            self.send(address, Envelope(msg, traceparent))
+            return
         for retry in (False, True):
             try:
                 self.lane.send(address, msg, traceparent)
@@ -128,16 +161,13 @@ class VigilActor(Actor):
                 self._lane_peers.pop(address.path, None)
                 fresh = self.registry.lane(address.path)  # restarted since: it has a new lane
                 if retry or fresh is None or fresh == address.endpoint:
-                    raise Refused(f"{address.path} cannot be reached") from None
+                    break
                 address = self._lane_peers[address.path] = LaneAddress(fresh, address.path)
-
-    def reply(self, to: Any, msg: Any) -> None:
-        """Answer whoever asked. One who is gone is nobody left to tell: logged, not raised, so
-        no handler needs to care (a refusal is never answered with another)."""
-        try:
-            self.tell(to, msg)
-        except Refused as why:
-            log.warning("%s: %s not delivered: %s", getattr(self, "path", "?"), type(msg).__name__, why)
+        refusal = Refused(f"{address.path} cannot be reached")
+        if on_refused is not None:
+            on_refused(refusal)
+        else:
+            log.warning("%s: %s not delivered: %s", getattr(self, "path", "?"), type(msg).__name__, refusal)
 
     def address_of(self, actor_id: str) -> Any:
         """Current address of the actor with this id. Thespian addresses are read each time, since a
@@ -193,8 +223,15 @@ class VigilActor(Actor):
     def _drain_lane(self) -> None:
         if not self.lifecycle.active:
             return  # left queued; a stopping actor loses them as it would its mailbox
-        for delivery in self.lane.receive():
-            self._traced(delivery.message, delivery.traceparent, delivery.sender)
+        self._outbox = []
+        try:
+            for delivery in self.lane.receive():
+                self._traced(delivery.message, delivery.traceparent, delivery.sender)
+        finally:
+            outbox, self._outbox = self._outbox, None
+        self.store.commit()  # a failure here is a crash: nothing of the batch has left
+        for address, msg, traceparent, on_refused in outbox:
+            self._deliver(address, msg, traceparent, on_refused)
 
     def _handle(self, msg: Any, sender: Any) -> None:
         if isinstance(msg, InitActor):
@@ -269,6 +306,8 @@ class VigilActor(Actor):
         recovered = self.store.load()
         if recovered.snapshot is not None:
             self.restore(recovered.snapshot)
+        if recovered.rows:
+            self.restore_rows(recovered.rows)
         for seq, event in recovered.events:
             self.apply(event, seq)
         self._snapshot_seq = recovered.snapshot_seq

@@ -9,6 +9,7 @@ takes new orders only once that reconciliation is done.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -93,17 +94,19 @@ class OrderManager(VigilActor):
 
     # ---- state -------------------------------------------------------------
     def snapshot(self) -> Any:
-        return {"blotter": self.blotter.to_dict(), "positions": self.positions.to_dict(), "ids": self.ids.to_dict()}
+        return {"ids": self.ids.to_dict()}
 
-    def snapshot_due(self, events_since: int) -> bool:
-        # A snapshot costs as much as the blotter is long: taking one no more often than every
-        # len(blotter) events keeps its cost per event flat, and the replay after it as short.
-        return events_since >= max(self.snapshot_every, len(self.blotter))
+    def snapshot_rows(self) -> dict[str, Any]:
+        # Orders and positions are rows, written as they change: a snapshot costs what changed since
+        # the last one, not the whole blotter (tens of thousands of orders would stall the actor).
+        return {**self.blotter.changed_rows(), **self.positions.changed_rows()}
 
     def restore(self, snapshot: Any) -> None:
-        self.blotter = Blotter.from_dict(snapshot["blotter"])
-        self.positions = Positions.from_dict(snapshot["positions"])
         self.ids = ClOrdIdGenerator.from_dict(snapshot["ids"])
+
+    def restore_rows(self, rows: Mapping[str, Any]) -> None:
+        self.blotter = Blotter.from_rows(row for key, row in rows.items() if key.startswith("order:"))
+        self.positions = Positions.from_rows(row for key, row in rows.items() if key.startswith("position:"))
 
     def apply(self, event: Any, seq: int) -> None:
         if event.get("event") == EPOCH_STARTED:
@@ -242,11 +245,15 @@ class OrderManager(VigilActor):
         return order
 
     def _tell_session(self, session: str, msg: Any) -> None:
-        try:
-            self.tell(self.address_of(session), msg)
-        except Refused as why:
+        def not_sent(why: Refused) -> None:
             if hasattr(msg, "cl_ord_id"):
                 self._not_sent(NotSent(session, msg.cl_ord_id, str(why)))
+        try:
+            address = self.address_of(session)
+        except Refused as why:
+            not_sent(why)
+            return
+        self.tell(address, msg, on_refused=not_sent)
 
     # ---- the venue's answers ----------------------------------------------------
     def _from_venue(self, msg: FromVenue) -> None:

@@ -7,7 +7,7 @@ once even if a resend names a different order.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from actors.oms.errors import OrderError
@@ -31,6 +31,9 @@ class Blotter:
         self._by_cl_ord_id: dict[str, str] = {}
         self._by_order_id: dict[str, str] = {}
         self._seen: dict[tuple[str, str], str] = {}
+        self._order_ids: dict[str, set[str]] = {}  # root -> every OrderID the venue gave it
+        self._changed: set[str] = set()  # roots changed since the last changed_rows()
+        self._places: dict[str, int] = {}  # root -> its place in the blotter
 
     # ---- looking orders up -----------------------------------------------
     def find(self, cl_ord_id: str) -> Order | None:
@@ -134,11 +137,13 @@ class Blotter:
             self._refuse_used(event["cl_ord_id"], "new order")
             order = Order.from_event(event)
             self._orders[order.root_cl_ord_id] = order
+            self._places[order.root_cl_ord_id] = len(self._places)
             self._index(order)
             return Applied(True, cl_ord_id=order.cl_ord_id)
         if kind == MARKED_UNCERTAIN:
-            results = [o.apply(event) for o in self.open_orders(event.get("session"))]
-            return Applied(any(results))
+            orders = self.open_orders(event.get("session"))
+            self._changed.update(o.root_cl_ord_id for o in orders)
+            return Applied(any([o.apply(event) for o in orders]))
         if kind in (CANCEL_REQUESTED, REPLACE_REQUESTED):
             order = self._orders.get(event["root_cl_ord_id"])
             if order is None:
@@ -157,25 +162,48 @@ class Blotter:
                              f"{what}: ClOrdID {cl_ord_id} already used by order {self._by_cl_ord_id[cl_ord_id]}")
 
     def _index(self, order: Order) -> None:
+        root = order.root_cl_ord_id
         for cl_ord_id in order.cl_ord_ids:
-            self._by_cl_ord_id[cl_ord_id] = order.root_cl_ord_id
+            self._by_cl_ord_id[cl_ord_id] = root
         if order.order_id:
-            self._by_order_id[order.order_id] = order.root_cl_ord_id
+            self._by_order_id[order.order_id] = root
+            self._order_ids.setdefault(root, set()).add(order.order_id)
+        self._changed.add(root)
 
     # ---- persistence ---------------------------------------------------------
+    # Indexes are derived; each order's row holds the order and every OrderID it had (for routing).
+    def _row(self, root: str) -> dict[str, Any]:
+        # "n", the order's place in the blotter: rows come back from Redis in no particular order
+        return {**self._orders[root].to_dict(), "order_ids": sorted(self._order_ids.get(root, ())),
+                "n": self._places[root]}
+
+    def changed_rows(self) -> dict[str, dict[str, Any]]:
+        """The orders changed since the last call, as snapshot rows: a snapshot then costs what
+        changed, not the whole blotter."""
+        rows = {f"order:{root}": self._row(root) for root in self._changed}
+        self._changed.clear()
+        return rows
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[dict[str, Any]]) -> Blotter:
+        blotter = cls()
+        for row in sorted(rows, key=lambda row: row["n"]):
+            order = Order.from_dict(row)
+            root = order.root_cl_ord_id
+            blotter._orders[root] = order
+            blotter._places[root] = row["n"]
+            for order_id in row["order_ids"]:
+                blotter._by_order_id[order_id] = root
+                blotter._order_ids.setdefault(root, set()).add(order_id)
+            blotter._index(order)
+            for exec_id in order.exec_ids:
+                blotter._seen[(order.session, exec_id)] = root
+        blotter._changed.clear()
+        return blotter
+
     def to_dict(self) -> dict[str, Any]:
-        # Indexes are derived; only the orders (and past OrderIDs for routing) are state.
-        return {"orders": [o.to_dict() for o in self._orders.values()],
-                "order_ids": dict(sorted(self._by_order_id.items()))}
+        return {"orders": [self._row(root) for root in self._orders]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Blotter:
-        blotter = cls()
-        for d in data["orders"]:
-            order = Order.from_dict(d)
-            blotter._orders[order.root_cl_ord_id] = order
-            blotter._index(order)
-            for exec_id in order.exec_ids:
-                blotter._seen[(order.session, exec_id)] = order.root_cl_ord_id
-        blotter._by_order_id.update(data.get("order_ids", {}))
-        return blotter
+        return cls.from_rows(data["orders"])

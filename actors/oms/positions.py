@@ -11,6 +11,8 @@ opposite trade.
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -55,6 +57,7 @@ class _Position:
         self.opening = (ZERO, ZERO, ZERO)
         self.fills: list[tuple[str, Decimal, Decimal]] = []
         self.state = self.opening
+        self.seen: set[str] = set()  # every fill_id booked here, busted and compacted ones too
 
     def _index(self, fill_id: str | None) -> int | None:
         return next((i for i, (fid, _, _) in enumerate(self.fills) if fid == fill_id), None)
@@ -74,6 +77,7 @@ class Positions:
     def __init__(self) -> None:
         self._positions: dict[Key, _Position] = {}
         self._seen: set[str] = set()
+        self._changed: set[Key] = set()  # since the last changed_rows()
 
     def apply(self, fill: Fill) -> bool:
         """Book one fill; returns False when it was applied before (same fill_id)."""
@@ -97,6 +101,8 @@ class Positions:
                 if fill.kind is FillKind.CORRECT:
                     pos.add(fill.fill_id, sign * fill.qty, fill.price)
         self._seen.add(fill.fill_id)
+        pos.seen.add(fill.fill_id)
+        self._changed.add((fill.account, fill.strategy, fill.symbol))
         return True
 
     def get(self, account: str, strategy: str, symbol: str) -> PositionView:
@@ -110,23 +116,36 @@ class Positions:
     def compact(self) -> None:
         for pos in self._positions.values():
             pos.opening, pos.fills = pos.state, []
+        self._changed.update(self._positions)
+
+    # ---- persistence: a row per position ----------------------------------------
+    def _row(self, key: Key) -> dict[str, Any]:
+        pos = self._positions[key]
+        return {"key": list(key), "opening": [str(v) for v in pos.opening],
+                "fills": [[fid, str(q), str(p)] for fid, q, p in pos.fills], "seen": sorted(pos.seen)}
+
+    def changed_rows(self) -> dict[str, dict[str, Any]]:
+        """The positions changed since the last call, as snapshot rows."""
+        rows = {"position:" + json.dumps(list(key)): self._row(key) for key in self._changed}
+        self._changed.clear()
+        return rows
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[dict[str, Any]]) -> Positions:
+        positions = cls()
+        for row in rows:
+            pos = _Position()
+            pos.opening = tuple(dec(v) for v in row["opening"])  # type: ignore[assignment]
+            pos.fills = [(fid, dec(q), dec(p)) for fid, q, p in row["fills"]]
+            pos.seen = set(row["seen"])
+            pos.refold()
+            positions._positions[tuple(row["key"])] = pos  # type: ignore[index]
+            positions._seen |= pos.seen
+        return positions
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "positions": [{"key": list(key), "opening": [str(v) for v in pos.opening],
-                           "fills": [[fid, str(q), str(p)] for fid, q, p in pos.fills]}
-                          for key, pos in self._positions.items()],
-            "seen": sorted(self._seen),
-        }
+        return {"positions": [self._row(key) for key in self._positions]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Positions:
-        positions = cls()
-        for entry in data["positions"]:
-            pos = _Position()
-            pos.opening = tuple(dec(v) for v in entry["opening"])  # type: ignore[assignment]
-            pos.fills = [(fid, dec(q), dec(p)) for fid, q, p in entry["fills"]]
-            pos.refold()
-            positions._positions[tuple(entry["key"])] = pos  # type: ignore[index]
-        positions._seen = set(data["seen"])
-        return positions
+        return cls.from_rows(data["positions"])

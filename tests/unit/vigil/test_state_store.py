@@ -197,3 +197,37 @@ def test_replaying_load_reconstructs_the_value_of_every_append_in_order(redis_cl
     assert [seq for seq, _ in rec.events] == list(range(snap_seq + 1, appends + 1))
     assert store.log_length() == appends - snap_seq
     store.clear()
+
+
+def test_snapshot_rows_are_written_as_they_change_and_load_with_the_snapshot(store):
+    store.append("a")
+    store.snapshot({"n": 1}, 1, {"order:A": {"qty": 10}, "order:B": {"qty": 5}})
+    store.append("b")
+    store.snapshot({"n": 2}, 2, {"order:A": {"qty": 7}, "order:B": None, "order:C": {"qty": 1}})
+    rec = store.load()
+    assert rec.snapshot == {"n": 2} and rec.snapshot_seq == 2 and rec.events == ()
+    assert rec.rows == {"order:A": {"qty": 7}, "order:C": {"qty": 1}}  # B gone, A updated, C added
+
+
+def test_staged_events_become_durable_together_at_commit(store, redis_server):
+    first = store.stage({"i": 1})
+    second = store.stage({"i": 2})
+    store.stage_snapshot("upto-1", first, {"row": 1})
+    reader = StateStore(redis.Redis.from_url(redis_server.url), "run1", "root/oms")
+    assert reader.load() == Recovered(None, 0, ())  # nothing is visible before the commit
+    store.commit()
+    assert (first, second) == (1, 2)
+    assert reader.load() == Recovered("upto-1", 1, ((2, {"i": 2}),), {"row": 1})
+    assert store.append({"i": 3}) == 3
+
+
+def test_a_second_writer_of_the_same_state_fails_instead_of_interleaving(redis_client):
+    mine = StateStore(redis_client, "run1", "root/oms")
+    mine.load()
+    mine.append("mine")
+    stale = StateStore(redis_client, "run1", "root/oms")  # e.g. a process that should be dead
+    stale.load()
+    mine.append("mine again")
+    with pytest.raises(RuntimeError, match="root/oms: state written by another process: expected seq 1, found 2"):
+        stale.append("stale")
+    assert [e for _, e in mine.load().events] == ["mine", "mine again"]

@@ -1,5 +1,6 @@
 """The OMS's objects through a real StateStore, the way a VigilActor persists and recovers them:
-events appended before they are applied, a snapshot part-way, recovery = snapshot + replay."""
+events appended before they are applied, snapshots part-way (the ids whole, orders and positions as
+rows written when they change), recovery = snapshot + rows + replay."""
 from __future__ import annotations
 
 import pytest
@@ -31,15 +32,16 @@ class OmsShell:
         self.apply(event)
         return seq
 
-    def snapshot(self) -> dict:
-        return {"blotter": self.blotter.to_dict(), "positions": self.positions.to_dict(), "ids": self.ids.to_dict()}
+    def snapshot(self, seq: int) -> None:
+        rows = {**self.blotter.changed_rows(), **self.positions.changed_rows()}
+        self.store.snapshot({"ids": self.ids.to_dict()}, seq, rows)
 
     def recover(self) -> None:
         recovered = self.store.load()
         if recovered.snapshot is not None:
-            self.blotter = Blotter.from_dict(recovered.snapshot["blotter"])
-            self.positions = Positions.from_dict(recovered.snapshot["positions"])
             self.ids = ClOrdIdGenerator.from_dict(recovered.snapshot["ids"])
+        self.blotter = Blotter.from_rows(v for k, v in recovered.rows.items() if k.startswith("order:"))
+        self.positions = Positions.from_rows(v for k, v in recovered.rows.items() if k.startswith("position:"))
         for _, event in recovered.events:
             self.apply(event)
 
@@ -59,7 +61,7 @@ def test_blotter_positions_and_ids_survive_a_restart(store):
     oms.persist(venue.ack())
     oms.persist(venue.fill(2000, 100))
     seq = oms.persist(oms.blotter.request_replace(cl, oms.ids.next(), qty=8000))
-    store.snapshot(oms.snapshot(), seq)
+    oms.snapshot(seq)
     replace_id = oms.blotter.get(cl).pending[0].cl_ord_id
     oms.persist(venue.replace(replace_id, cl, 8000))
     oms.persist(venue.fill(1000, 102))
@@ -78,3 +80,25 @@ def test_blotter_positions_and_ids_survive_a_restart(store):
     assert restarted.positions.get("ACC1", "mm", "EURUSD").qty == 3500
     restarted.persist(restarted.ids.begin_epoch(floor=100))
     assert restarted.ids.next() not in order.cl_ord_ids
+
+
+def test_a_snapshot_writes_only_the_orders_changed_since_the_last_one(store):
+    oms = OmsShell(store)
+    oms.persist(oms.ids.begin_epoch(floor=100))
+    orders = [oms.blotter.submit(oms.ids.next(), **{**TERMS, "qty": 5000}) for _ in range(3)]
+    for order in orders:
+        seq = oms.persist(order.created_event())
+    oms.snapshot(seq)
+    venue = SimVenue(orders[1])
+    oms.persist(venue.ack())
+    seq = oms.persist(venue.fill(1000, 100))
+    written = {**oms.blotter.changed_rows(), **oms.positions.changed_rows()}
+    assert list(written) == [f"order:{orders[1].cl_ord_id}", 'position:["ACC1", "mm", "EURUSD"]']
+    store.snapshot({"ids": oms.ids.to_dict()}, seq, written)
+
+    restarted = OmsShell(store)
+    restarted.recover()
+    assert restarted.blotter.to_dict() == oms.blotter.to_dict()
+    assert restarted.positions.get("ACC1", "mm", "EURUSD").qty == 1000
+    assert restarted.blotter.get(orders[1].cl_ord_id).status.label == "PartiallyFilled"
+    assert restarted.blotter.get(orders[0].cl_ord_id).status.label == "PendingNew"

@@ -1,11 +1,13 @@
 """FIX 4.4 / 4.2 messages to and from the OMS's records and the session's commands."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import quickfix as fix
 
 from actors.broker.messages import CancelOrder, ReplaceOrder, RequestStatus, SubmitOrder
 from actors.oms import ExecutionReport, OrderCancelReject, VenueReject
-from vigil.fix.fields import field, new_message, set_fields
+from vigil.fix.fields import new_message, set_fields
 
 FIX42 = "FIX.4.2"
 
@@ -54,30 +56,31 @@ def mass_status_request(req_id: str) -> fix.Message:
     return m
 
 
-def _opt(message: fix.Message, tag: int) -> str | None:
-    return field(message, tag) or None
+# Reports arrive as tag -> value maps (vigil.fix.fields.fields_of), not parsed QuickFIX messages.
+def _opt(m: Mapping[int, str], tag: int) -> str | None:
+    return m.get(tag) or None
 
 
-def execution_report(m: fix.Message) -> ExecutionReport:
+def execution_report(m: Mapping[int, str]) -> ExecutionReport:
     return ExecutionReport(
-        exec_id=field(m, 17), exec_type=field(m, 150), ord_status=field(m, 39),
+        exec_id=m.get(17, ""), exec_type=m.get(150, ""), ord_status=m.get(39, ""),
         cl_ord_id=_opt(m, 11), orig_cl_ord_id=_opt(m, 41), order_id=_opt(m, 37), symbol=_opt(m, 55),
         side=_opt(m, 54), order_qty=_opt(m, 38), price=_opt(m, 44), last_qty=_opt(m, 32), last_px=_opt(m, 31),
         cum_qty=_opt(m, 14), leaves_qty=_opt(m, 151), avg_px=_opt(m, 6), exec_ref_id=_opt(m, 19),
         exec_trans_type=_opt(m, 20), text=_opt(m, 58), ord_rej_reason=_opt(m, 103),
-        poss_dup=field(m, 43) == "Y" or field(m, 97) == "Y", transact_time=_opt(m, 60))
+        poss_dup=m.get(43) == "Y" or m.get(97) == "Y", transact_time=_opt(m, 60))
 
 
-def cancel_reject(m: fix.Message) -> OrderCancelReject:
-    return OrderCancelReject(cl_ord_id=field(m, 11), orig_cl_ord_id=_opt(m, 41), order_id=_opt(m, 37),
-                             ord_status=_opt(m, 39), response_to=field(m, 434, "1"),
+def cancel_reject(m: Mapping[int, str]) -> OrderCancelReject:
+    return OrderCancelReject(cl_ord_id=m.get(11, ""), orig_cl_ord_id=_opt(m, 41), order_id=_opt(m, 37),
+                             ord_status=_opt(m, 39), response_to=m.get(434, "1"),
                              cxl_rej_reason=_opt(m, 102), text=_opt(m, 58))
 
 
-def venue_reject(m: fix.Message, original: dict[int, str]) -> VenueReject:
+def venue_reject(m: Mapping[int, str], original: dict[int, str]) -> VenueReject:
     """A session Reject (3) or BusinessMessageReject (j); `original`: fields of the message it refuses."""
-    ref_tag = field(m, 371)
-    msg_type = field(m, 35)
+    ref_tag = m.get(371, "")
+    msg_type = m.get(35, "")
     return VenueReject(msg_type=msg_type, ref_seq_num=_opt(m, 45), ref_tag_id=ref_tag or None,
                        ref_msg_type=_opt(m, 372) or original.get(35),
                        reason=_opt(m, 373) if msg_type == "3" else _opt(m, 380), text=_opt(m, 58),

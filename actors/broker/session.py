@@ -30,7 +30,7 @@ from actors.broker.messages import (
 from vigil import telemetry
 from vigil.actor import Refused, VigilActor
 from vigil.fix.bridge import FixBridge, FixEvent
-from vigil.fix.fields import field, parse
+from vigil.fix.fields import fields_of
 from vigil.fix.settings import SessionConfig, write_settings
 from vigil.lifecycle import State
 
@@ -101,22 +101,23 @@ class BrokerSession(VigilActor):
         elif event.kind == "logout_text" or event.kind == "error":
             self.last_error = event.raw
         elif event.kind in ("app", "reject"):
-            self._from_venue(parse(event.raw, self.cfg.begin_string), event.at_ns)
+            self._from_venue(event.raw, event.at_ns)
 
-    def _from_venue(self, m: fix.Message, at_ns: int) -> None:
-        msg_type = field(m, 35)
-        ref = field(m, 45)
+    def _from_venue(self, raw: str, at_ns: int) -> None:
+        m = fields_of(raw)
+        msg_type = m.get(35, "")
+        ref = m.get(45, "")
         original = self.bridge.sent(int(ref)) if msg_type in ("3", "j") and ref.isdigit() else {}
-        cl_ord_id = field(m, 11) or original.get(11, "")
+        cl_ord_id = m.get(11) or original.get(11, "")
         with telemetry.span(_NAMES.get(msg_type, f"FIX {msg_type}"), self.traces.get(cl_ord_id), start_ns=at_ns,
                             **{"vigil.actor": self.path, "fix.cl_ord_id": cl_ord_id,
-                               "fix.exec_type": field(m, 150), "fix.ord_status": field(m, 39)}):
+                               "fix.exec_type": m.get(150, ""), "fix.ord_status": m.get(39, "")}):
             self._decode(m, msg_type, original)
 
-    def _decode(self, m: fix.Message, msg_type: str, original: dict[int, str]) -> None:
+    def _decode(self, m: dict[int, str], msg_type: str, original: dict[int, str]) -> None:
         if msg_type == "8":
-            self._tell_oms(FromVenue(self.spec.id, codec.execution_report(m), field(m, 584) or None,
-                                     field(m, 912) == "Y"))
+            self._tell_oms(FromVenue(self.spec.id, codec.execution_report(m), m.get(584) or None,
+                                     m.get(912) == "Y"))
         elif msg_type == "9":
             self._tell_oms(FromVenue(self.spec.id, codec.cancel_reject(m)))
         elif msg_type in ("3", "j"):

@@ -13,6 +13,18 @@ def parse(raw: str, begin_string: str) -> fix.Message:
     return fix.Message(raw, data_dictionary(begin_string), False)
 
 
+def fields_of(raw: str) -> dict[int, str]:
+    """Tag -> value of a FIX message's text, header and body alike, for messages without repeating
+    groups (execution reports, cancel rejects, rejects). QuickFIX has validated the message already;
+    reading its text once is several times cheaper than asking the parsed message field by field."""
+    out: dict[int, str] = {}
+    for pair in raw.split("\x01"):
+        tag, sep, value = pair.partition("=")
+        if sep and tag.isdigit():
+            out.setdefault(int(tag), value)
+    return out
+
+
 def field(message: fix.Message, tag: int, default: str = "") -> str:
     """A body or header field's value, or `default` when the message has none."""
     if message.isSetField(tag):

@@ -8,7 +8,6 @@ without a price) is refused as a whole and recorded, never half-applied.
 """
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -50,7 +49,7 @@ def _execution_report(order: Order, report: ExecutionReport) -> Applied:
     if not status_report and report.exec_id in order._exec_ids:
         return Applied(False, cl_ord_id=order.cl_ord_id, duplicate=True)
     before = _fingerprint(order)
-    draft = copy.deepcopy(order)
+    draft = order.copy()
     changes: list[Change] = []
     notes: list[str] = []
     problem = _transition(draft, report, changes, notes)

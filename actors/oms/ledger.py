@@ -33,6 +33,11 @@ class Ledger:
         self._entries: list[tuple[str, Decimal, Decimal]] = []
         self._synthetic_seq = 0
 
+    def copy(self) -> Ledger:
+        twin = Ledger()
+        twin._entries, twin._synthetic_seq = list(self._entries), self._synthetic_seq  # entries are tuples
+        return twin
+
     @property
     def cum_qty(self) -> Decimal:
         return sum((qty for _, qty, _ in self._entries), ZERO)

@@ -14,6 +14,8 @@ Local requests that break the rules raise `OrderError` before anything changes.
 """
 from __future__ import annotations
 
+import copy
+
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
@@ -118,6 +120,16 @@ class Order:
         self._ledger = Ledger()
         self._pending: list[Request] = []
         self._exec_ids: set[str] = set()
+
+    def copy(self) -> Order:
+        """An independent twin to try a report on. By hand, as deepcopy cost more than the report:
+        only the containers need copying, the values in them are immutable."""
+        twin = object.__new__(Order)
+        twin.__dict__.update(self.__dict__)
+        twin._created, twin.anomalies, twin._chain = dict(self._created), list(self.anomalies), list(self._chain)
+        twin._pending = [copy.copy(r) for r in self._pending]
+        twin._exec_ids, twin._ledger = set(self._exec_ids), self._ledger.copy()
+        return twin
 
     # ---- what it is ----------------------------------------------------
     @property

@@ -161,3 +161,16 @@ def test_view_is_the_public_picture():
     assert (view.status, view.qty, view.cum_qty, view.leaves_qty) == ("PartiallyFilled", 8000, 2600, 5400)
     assert view.reason == "cancel rejected: too late to cancel" and view.uncertain is False
     assert order.status is OrdStatus.PARTIALLY_FILLED
+
+
+def test_a_copy_tried_out_and_thrown_away_leaves_the_order_as_it_was():
+    order = acked()
+    order.apply(er("Trade", "PartiallyFilled", cum=2000, last=2000, exec_id="E-1"))
+    order.request_replace("Y", 8000, None)
+    before = order.to_dict()
+    twin = order.copy()
+    twin.apply(er("Replaced", "PartiallyFilled", cl="Y", orig="X", qty=8000, cum=3000, last=1000, exec_id="E-2"))
+    twin.apply(er("Trade", "PartiallyFilled", cl="Y", qty=8000, cum=4000, last=1000, exec_id="E-3"))
+    twin.anomalies.append("noted on the twin only")
+    assert twin.to_dict() != before
+    assert order.to_dict() == before

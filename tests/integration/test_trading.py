@@ -394,3 +394,25 @@ def test_a_strategy_on_the_lane_with_50_orders_in_flight_gets_each_acknowledged_
     assert all(a["restarts"] == "0" for a in run.actors().values())  # nobody was taken for hung
     resting = [o for o in run.client.ask(OMS, GetOrders(open_only=True)).rows if o["price"] == "90.00"]
     assert len(resting) == 400 and len({o["order_id"] for o in resting}) == 400
+
+
+def test_an_order_whose_log_write_fails_never_reaches_the_venue(vigil, ports):
+    """Group commit keeps the rule: nothing a batch sends leaves before the batch is in Redis."""
+    run = ready(vigil(trading(ports)).start(), sessions=("fix-a",))
+    [seq_key] = run.client.redis.keys(f"*:state:{OMS}:seq")
+    fix_log = next((run.run_dir / "fix" / "fix-a" / "log").glob("*.messages.current.log"))
+    orders_sent = fix_log.read_text().count("\x0135=D\x01")
+    run.client.redis.incr(seq_key)  # someone else wrote the OMS's state: its next commit must fail
+    strategy = Lane("test/strategy")
+    try:
+        strategy.send(LaneAddress(run.client.registry.lane(OMS), OMS),
+                      NewOrder("ACME", "buy", "1", "90.00", session="fix-a", wait_ack=True))
+        reason = wait_for(lambda: run.actors()[OMS]["last_reason"], what="the OMS to be restarted")
+    finally:
+        strategy.close()
+    assert "state written by another process" in reason
+    assert fix_log.read_text().count("\x0135=D\x01") == orders_sent
+    wait_for(lambda: run.actors()[OMS]["state"] == "running", what="the OMS to be running again")
+    ready(run, sessions=("fix-a",))
+    cl = new(run, price="90.00", session="fix-a")  # recovered from Redis, it takes orders again
+    assert wait_status(run, cl, "New")["order_id"]

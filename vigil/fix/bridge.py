@@ -23,10 +23,11 @@ from typing import Callable
 
 import quickfix as fix
 
+from vigil.fix.fields import fields_of
+
 log = logging.getLogger("vigil.fix")
 
 ORDER_MSG_TYPES = {"D", "F", "G"}  # NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest
-REMEMBERED_TAGS = (1, 11, 21, 38, 40, 41, 44, 54, 55, 59)
 SENT_KEPT = 10_000
 DRAIN_LIMIT = 256  # events per turn of the owner's loop: some 70 ms for the venue with 256 orders
 
@@ -56,13 +57,14 @@ class FixBridge(fix.Application):
         self._logon_check = logon_check
         self._resend_orders = resend_orders
         self.sessions: dict[str, fix.SessionID] = {}
-        self._sent: OrderedDict[int, dict[int, str]] = OrderedDict()
+        self._sent: OrderedDict[int, str] = OrderedDict()  # MsgSeqNum -> text
         self._sent_lock = threading.Lock()
 
     def sent(self, seq_num: int) -> dict[int, str]:
         """Fields of the application message we sent with this MsgSeqNum (for Rejects that cite it)."""
         with self._sent_lock:
-            return dict(self._sent.get(seq_num, {}))
+            raw = self._sent.get(seq_num)
+        return fields_of(raw) if raw else {}
 
     @property
     def wake_fd(self) -> int:
@@ -157,12 +159,9 @@ class FixBridge(fix.Application):
         if (not self._resend_orders and header.isSetField(43) and header.getField(43) == "Y"
                 and header.getField(35) in ORDER_MSG_TYPES):
             raise fix.DoNotSend()  # a stale order is reconciled, not replayed: QuickFIX gap-fills it
-        kept = {35: header.getField(35)}
-        for tag in REMEMBERED_TAGS:
-            if message.isSetField(tag):
-                kept[tag] = message.getField(tag)
+        # The text, read once; its fields are only looked at if the venue rejects the message
         with self._sent_lock:
-            self._sent[int(header.getField(34))] = kept
+            self._sent[int(header.getField(34))] = message.toString()
             while len(self._sent) > SENT_KEPT:
                 self._sent.popitem(last=False)
 

@@ -86,7 +86,11 @@ class VenueCore:
         self.acceptor.start()
 
     def stop(self) -> None:
-        self.acceptor.stop()
+        # force: Acceptor::stop closes the listening socket while the acceptor's thread, woken by
+        # that, frees it at once if no client is logged on: a race that can segfault (quickfix
+        # PR #740). A plain stop first waits until no client is logged on; forced, the clients get
+        # their Logout and that thread serves the answers (up to 5 s) while stop finishes closing.
+        self.acceptor.stop(True)
         self.publisher.close()
         self.bridge.close()
 

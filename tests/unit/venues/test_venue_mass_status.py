@@ -27,6 +27,7 @@ _venues = itertools.count(1)
 
 @pytest.fixture
 def venue(tmp_path):
+    """A venue and one client logged on to it, as (venue, client)."""
     # QuickFIX keeps sessions in a process-wide registry: every venue here gets a client of its own.
     config = VenueConfig.from_mapping({
         "port": free_port(), "md_endpoint": f"tcp://127.0.0.1:{free_port()}", "fix_log": False,
@@ -34,12 +35,16 @@ def venue(tmp_path):
         "symbols": {"ACME": {"tick_size": 0.01, "reference_price": 100}}})
     core = VenueCore(config, LiveClock(), tmp_path)
     core.start()
+    stopped = False
     try:
-        yield core
-        # Stopping the acceptor while a client's disconnect is still in flight can crash QuickFIX.
-        _turns_until(core, lambda: not core.logged_on, "the client's logout")
+        with RawFixClient(config.port, config.clients[0].comp_id) as client:
+            _turns_until(core, lambda: core.logged_on, "the client's logon")
+            yield core, client
+            core.stop()  # while the client is still logged on: see VenueCore.stop
+            stopped = True
     finally:
-        core.stop()
+        if not stopped:
+            core.stop()
 
 
 def _turn(core: VenueCore, timeout: float = 10.0) -> bool:
@@ -99,7 +104,6 @@ def _cancel(orig_cl_ord_id: str, qty: int) -> fix.Message:
 
 def _rest_orders(core: VenueCore, client: RawFixClient, inbox: Inbox, n: int) -> list[str]:
     """n resting buy orders, sent in one burst; the venue takes at most DRAIN_LIMIT of them per turn."""
-    _turns_until(core, lambda: core.logged_on, "the client's logon")
     ids = [client.new_order("ACME", "1", 1, "99.00") for _ in range(n)]
     per_turn, last = [], 0
 
@@ -116,28 +120,28 @@ def _rest_orders(core: VenueCore, client: RawFixClient, inbox: Inbox, n: int) ->
 
 
 def test_a_mass_status_of_thousands_goes_out_a_chunk_per_turn_while_the_venue_serves_the_client(venue):
+    core, client = venue
     n = 12 * MASS_STATUS_CHUNK - 10
-    with RawFixClient(venue.config.port, venue.config.clients[0].comp_id) as client:
-        inbox = Inbox(client)
-        ids = _rest_orders(venue, client, inbox, n)
+    inbox = Inbox(client)
+    ids = _rest_orders(core, client, inbox, n)
 
-        _send(venue, client, _mass_status_request("MS-1"))
-        before = venue.counts["reports"]
-        assert _turn(venue)
-        assert venue.counts["reports"] - before == MASS_STATUS_CHUNK  # a chunk, and the turn is over
+    _send(core, client, _mass_status_request("MS-1"))
+    before = core.counts["reports"]
+    assert _turn(core)
+    assert core.counts["reports"] - before == MASS_STATUS_CHUNK  # a chunk, and the turn is over
 
-        # While the answer is under way: a new order, and a cancel of an order the answer is still to report
-        newcomer = new_message("D")
-        set_fields(newcomer, ((11, "NEW-1"), (55, "ACME"), (54, "1"), (38, 2), (40, 2), (44, "98.00"), (59, 0)))
-        newcomer.setField(fix.TransactTime())
-        _send(venue, client, newcomer, _cancel(ids[-1], 1))
-        before = venue.counts["reports"]
-        assert _turn(venue)
-        assert venue.counts["reports"] - before == 2 + MASS_STATUS_CHUNK  # both answered, then the next chunk
+    # While the answer is under way: a new order, and a cancel of an order the answer is still to report
+    newcomer = new_message("D")
+    set_fields(newcomer, ((11, "NEW-1"), (55, "ACME"), (54, "1"), (38, 2), (40, 2), (44, "98.00"), (59, 0)))
+    newcomer.setField(fix.TransactTime())
+    _send(core, client, newcomer, _cancel(ids[-1], 1))
+    before = core.counts["reports"]
+    assert _turn(core)
+    assert core.counts["reports"] - before == 2 + MASS_STATUS_CHUNK  # both answered, then the next chunk
 
-        sent = _turns_until(venue, lambda: any(m.get("912") == "Y" for m in inbox()), "the last status report")
-        assert sent and max(sent) <= MASS_STATUS_CHUNK  # every turn wakes the next: the fd stays readable
-        _turns_until(venue, lambda: len(inbox()) == n + 2, "every message")
+    sent = _turns_until(core, lambda: any(m.get("912") == "Y" for m in inbox()), "the last status report")
+    assert sent and max(sent) <= MASS_STATUS_CHUNK  # every turn wakes the next: the fd stays readable
+    _turns_until(core, lambda: len(inbox()) == n + 2, "every message")
 
     got = inbox.messages
     statuses = [m for m in got if m.get("584") == "MS-1"]
@@ -155,17 +159,17 @@ def test_a_mass_status_of_thousands_goes_out_a_chunk_per_turn_while_the_venue_se
 
 
 def test_mass_status_requests_of_a_session_are_answered_whole_and_in_turn(venue):
+    core, client = venue
     n = MASS_STATUS_CHUNK + 1
-    with RawFixClient(venue.config.port, venue.config.clients[0].comp_id) as client:
-        inbox = Inbox(client)
-        ids = _rest_orders(venue, client, inbox, n)
-        _send(venue, client, _mass_status_request("R1"), _mass_status_request("R2"))
-        _turns_until(venue, lambda: len(inbox()) == 2 * n, "both answers")
-        # With every order canceled, the answer is the empty one (911=0, 912=Y), still in turn
-        _send(venue, client, *(_cancel(cl, 1) for cl in ids))
-        _turns_until(venue, lambda: len(inbox()) == 3 * n, "the cancels")
-        _send(venue, client, _mass_status_request("R3"))
-        _turns_until(venue, lambda: len(inbox()) == 3 * n + 1, "the empty answer")
+    inbox = Inbox(client)
+    ids = _rest_orders(core, client, inbox, n)
+    _send(core, client, _mass_status_request("R1"), _mass_status_request("R2"))
+    _turns_until(core, lambda: len(inbox()) == 2 * n, "both answers")
+    # With every order canceled, the answer is the empty one (911=0, 912=Y), still in turn
+    _send(core, client, *(_cancel(cl, 1) for cl in ids))
+    _turns_until(core, lambda: len(inbox()) == 3 * n, "the cancels")
+    _send(core, client, _mass_status_request("R3"))
+    _turns_until(core, lambda: len(inbox()) == 3 * n + 1, "the empty answer")
 
     got = inbox.messages
     assert [m["584"] for m in got[:2 * n]] == ["R1"] * n + ["R2"] * n  # one answer, then the other

@@ -12,6 +12,9 @@ and one FIX 4.4 broker session, all over TCP loopback. Three measurements:
   sustained the same strategy keeps --window orders in flight; counts orders/s
             acknowledged, orders lost (never acknowledged) and duplicated
             (acknowledged twice, or two venue OrderIDs for one order).
+  floor     what an order cannot avoid on this machine: a lane round trip to the
+            OMS (two hops; an order makes four) and one Redis write (the order is
+            logged before it goes on the wire); floor = raw + 4 hops + 1 write.
 
 Orders rest far from the market so nothing fills. FIX message logging stays on
 as in production.
@@ -148,6 +151,31 @@ def through_vigil(client: VigilClient, count: int, window: int, price: str) -> L
     return report
 
 
+def floors(client: VigilClient, n: int) -> dict[str, float]:
+    """What one order cannot avoid in this design, measured here: the lane round trip to the OMS
+    (two hops and a trivial handler, the order makes four hops) and one Redis write of an event."""
+    oms = LaneAddress(client.registry.lane(OMS), OMS)
+    lane = Lane("bench/floor")
+    hops, writes = [], []
+    script = client.redis.register_script("return redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])")
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter_ns()
+            lane.send(oms, GetRouting())
+            if not lane.wait(10):
+                raise RuntimeError("the OMS did not answer on its lane")
+            lane.receive()
+            t1 = time.perf_counter_ns()
+            script(keys=["bench:floor"], args=['{"event": "order_created", "cl_ord_id": "VXXXXXX-1"}'])
+            writes.append((time.perf_counter_ns() - t1) / 1000)
+            hops.append((t1 - t0) / 1000)
+    finally:
+        lane.close()
+        client.redis.delete("bench:floor")
+    return {"lane_rtt_median_us": round(statistics.median(hops), 1),
+            "redis_write_median_us": round(statistics.median(writes), 1)}
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -182,6 +210,7 @@ def main() -> int:
         raw = raw_round_trips(fix_port, args.orders)
         print(f"through the OMS and broker session: {args.orders} ...", file=sys.stderr, flush=True)
         vigil = list(through_vigil(client, args.orders, 1, "1.00").latencies_us)
+        floor = floors(client, args.orders)
         print(f"sustained: {args.burst} orders, {args.window} in flight ...", file=sys.stderr, flush=True)
         pids = processes(client)
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
@@ -198,7 +227,11 @@ def main() -> int:
     figures = {"median_us": round(statistics.median(vigil), 1), "p99_us": round(pct(vigil, 99), 1),
                "raw_median_us": round(statistics.median(raw), 1), "raw_p99_us": round(pct(raw, 99), 1),
                "ratio_median": round(statistics.median(vigil) / statistics.median(raw), 2), **burst,
-               "cpu_us_per_order": cpu}
+               "cpu_us_per_order": cpu, **floor}
+    # raw + four lane hops + one Redis write before the wire: no handling at all, still this much
+    figures["floor_median_us"] = round(figures["raw_median_us"] + 2 * floor["lane_rtt_median_us"]
+                                       + floor["redis_write_median_us"], 1)
+    figures["floor_ratio"] = round(figures["floor_median_us"] / figures["raw_median_us"], 2)
     print(f"NewOrderSingle -> ack through OMS + broker actor: median {figures['median_us']} us, "
           f"p99 {figures['p99_us']} us")
     print(f"raw QuickFIX round trip, same venue: median {figures['raw_median_us']} us, "
@@ -206,6 +239,9 @@ def main() -> int:
     print(f"sustained: {figures['orders_per_s']} orders/s acknowledged (target >= 2000), "
           f"lost {figures['lost']}, duplicated {figures['duplicated']}")
     print("CPU per order in the sustained run: " + ", ".join(f"{name} {us} us" for name, us in cpu.items()))
+    print(f"floor of the design: raw + 4 lane hops (lane round trip to the OMS {floor['lane_rtt_median_us']} us) "
+          f"+ 1 Redis write ({floor['redis_write_median_us']} us) = {figures['floor_median_us']} us, "
+          f"ratio {figures['floor_ratio']}")
     if args.json:
         print(json.dumps(figures))
     return 0

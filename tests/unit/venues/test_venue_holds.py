@@ -50,14 +50,19 @@ def venue(tmp_path):
     n = next(_venues)
     config = VenueConfig.from_mapping({
         "port": free_port(), "md_endpoint": f"tcp://127.0.0.1:{free_port()}", "fix_log": False,
-        "clients": [{"comp_id": f"A{n}"}, {"comp_id": f"B{n}"}],
+        "clients": [{"comp_id": f"A{n}"}, {"comp_id": f"B{n}"}, {"comp_id": f"K{n}"}],
         "symbols": {"ACME": {"tick_size": 0.01, "reference_price": 100}}})
     core = VenueCore(config, LiveClock(), tmp_path)
     core.start()
-    yield core
-    # Stopping the acceptor while a client's disconnect is still in flight can crash QuickFIX.
-    _pump_until(core, lambda: not core.logged_on, "the clients' logouts")
-    core.stop()
+    try:
+        yield core
+    finally:
+        _pump_until(core, lambda: not core.logged_on, "the clients' logouts")
+        # QuickFIX's Acceptor::stop can crash when no client is logged on (see VenueCore.stop): a
+        # client of the fixture's own stays logged on until the venue has stopped.
+        with RawFixClient(config.port, f"K{n}"):
+            _pump_until(core, lambda: core.logged_on, "the keeper's logon")
+            core.stop()
 
 
 def _pump_until(core: VenueCore, predicate, what: str, timeout: float = 10.0):
@@ -83,7 +88,7 @@ def _next(core: VenueCore, client: RawFixClient, what: str) -> str:
 
 
 def _clients(core: VenueCore) -> tuple[str, str]:
-    return tuple(c.comp_id for c in core.config.clients)
+    return tuple(c.comp_id for c in core.config.clients[:2])  # the third is the fixture's
 
 
 def _held(core: VenueCore, what: str, comp_id: str) -> int:

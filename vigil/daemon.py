@@ -128,6 +128,8 @@ class Daemon:
         return self.stop_reason
 
     def _teardown(self, reason: str, clean: bool) -> None:
+        # Why, before "not running" shows: `vigil status` must never see the one without the other
+        self._write_last_exit(reason, clean, leftovers_killed=0)
         (self.run_dir / RUNNING_FILE).unlink(missing_ok=True)
         if self.asys is not None:
             if self.root is not None and pid_alive(getattr(self, "root_pid", 0) or 0):
@@ -148,8 +150,11 @@ class Daemon:
             kill_and_wait(left)
         if self.redis_server is not None:
             self.redis_server.stop()
+        self._write_last_exit(reason, clean, leftovers_killed=len(left))
+
+    def _write_last_exit(self, reason: str, clean: bool, leftovers_killed: int) -> None:
         write_json(self.run_dir / LAST_EXIT_FILE, {
-            "reason": reason, "clean": clean, "leftovers_killed": len(left),
+            "reason": reason, "clean": clean, "leftovers_killed": leftovers_killed,
             "stopped_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
 

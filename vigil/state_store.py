@@ -78,6 +78,12 @@ class Recovered:
         return self.events[-1][0] if self.events else self.snapshot_seq
 
 
+def _to_dict(obj: Any) -> Any:
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    raise TypeError(f"cannot log a {type(obj).__name__}: not JSON-serialisable and no to_dict()")
+
+
 class StateStore:
     def __init__(self, client: redis.Redis, namespace: str, path: str) -> None:
         self._redis = client
@@ -91,10 +97,11 @@ class StateStore:
 
     # ---- writing ---------------------------------------------------------
     def stage(self, event: Any) -> int:
-        """Queue one JSON-serialisable event for the next `commit`; returns its sequence number."""
+        """Queue one event (JSON-serialisable, or an object with `to_dict()`) for the next `commit`;
+        returns its sequence number."""
         if self._last is None:
             self._last = int(self._redis.get(self._keys[0]) or 0)
-        self._staged.append(json.dumps(event))
+        self._staged.append(json.dumps(event, default=_to_dict))
         return self._last + len(self._staged)
 
     def stage_snapshot(self, data: Any, seq: int, rows: Mapping[str, Any] | None = None) -> None:

@@ -109,10 +109,11 @@ class OrderManager(VigilActor):
         self.positions = Positions.from_rows(row for key, row in rows.items() if key.startswith("position:"))
 
     def apply(self, event: Any, seq: int) -> None:
-        if event.get("event") == EPOCH_STARTED:
+        kind = event.get("event") if isinstance(event, dict) else None  # else a venue record, logged as is
+        if kind == EPOCH_STARTED:
             self.ids.apply(event)
             return
-        if event.get("event") == ORDER_CREATED:
+        if kind == ORDER_CREATED:
             self.ids.observe(event["cl_ord_id"])
         applied = self.blotter.apply(event)
         for fill in applied.fills:
@@ -260,7 +261,7 @@ class OrderManager(VigilActor):
         record = msg.record
         empty_status = isinstance(record, ExecutionReport) and record.order_id == "NONE" and not record.cl_ord_id
         if not empty_status:
-            self.persist(record.to_dict())
+            self.persist(record)
             if self.ack_waiters and getattr(record, "cl_ord_id", None) in self.ack_waiters:
                 self._acknowledge(record.cl_ord_id)
         if msg.mass_status_req_id and msg.last_of_mass_status and \

@@ -7,6 +7,7 @@ or a label, because decoders and operators spell the same thing differently.
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
 from typing import Any, TypeVar
 
 E = TypeVar("E", bound="FixEnum")
@@ -30,13 +31,18 @@ class FixEnum(str, Enum):
         if isinstance(value, cls):
             return value
         text = str(value)
-        for member in cls:
-            if text == member.value or text.lower() == member.label.lower():
-                return member
-        raise ValueError(f"{cls.__name__}: unknown FIX value {value!r}")
+        member = cls._value2member_map_.get(text) or _by_label(cls).get(text.lower())
+        if member is None:
+            raise ValueError(f"{cls.__name__}: unknown FIX value {value!r}")
+        return member
 
     def __str__(self) -> str:
         return self.label
+
+
+@cache
+def _by_label(cls: type[E]) -> dict[str, E]:
+    return {member.label.lower(): member for member in cls}
 
 
 class OrdStatus(FixEnum):

@@ -9,6 +9,7 @@ option" with the reason in Text).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import quickfix as fix
 
@@ -27,7 +28,7 @@ from venues.engine import (
     SymbolSpec,
     TimeInForce,
 )
-from vigil.fix.fields import field, new_message, set_fields
+from vigil.fix.fields import new_message, set_fields
 
 FIX42 = "FIX.4.2"
 SUPPORTED_ORD_TYPES = {t.value for t in OrdType}
@@ -47,8 +48,8 @@ class Unsupported(Exception):
     reason: int = 5  # SessionRejectReason: value is incorrect (out of range) for this tag
 
 
-def _ticks(message: fix.Message, tag: int, spec: SymbolSpec | None) -> int | None:
-    text = field(message, tag)
+def _ticks(message: Mapping[int, str], tag: int, spec: SymbolSpec | None) -> int | None:
+    text = message.get(tag, "")
     if not text:
         return None
     if spec is None:
@@ -62,8 +63,8 @@ def _ticks(message: fix.Message, tag: int, spec: SymbolSpec | None) -> int | Non
     return round(ticks)
 
 
-def _qty(message: fix.Message, tag: int = 38) -> int | None:
-    text = field(message, tag)
+def _qty(message: Mapping[int, str], tag: int = 38) -> int | None:
+    text = message.get(tag, "")
     if not text:
         return None
     try:
@@ -75,38 +76,39 @@ def _qty(message: fix.Message, tag: int = 38) -> int | None:
     return int(qty)
 
 
-def _check(message: fix.Message, tag: int, allowed: set[str], default: str) -> str:
-    value = field(message, tag, default)
+def _check(message: Mapping[int, str], tag: int, allowed: set[str], default: str) -> str:
+    value = message.get(tag, default)
     if value not in allowed:
         raise Unsupported(tag, value, "")
     return value
 
 
-def request(message: fix.Message, owner: str, specs: dict[str, SymbolSpec]):
-    """The engine request for an application message; None for a type the venue ignores."""
-    msg_type = field(message, 35)
-    symbol = field(message, 55)
+def request(message: Mapping[int, str], owner: str, specs: dict[str, SymbolSpec]):
+    """The engine request for an application message (its fields: `vigil.fix.fields.fields_of`);
+    None for a type the venue ignores."""
+    msg_type = message.get(35, "")
+    symbol = message.get(55, "")
     spec = specs.get(symbol)
-    order_id = field(message, 37)
+    order_id = message.get(37, "")
     order_id = None if order_id in ("", "NONE") else order_id
     if msg_type == "D":
-        return NewOrderSingle(owner=owner, cl_ord_id=field(message, 11), symbol=symbol, side=Side(field(message, 54)),
+        return NewOrderSingle(owner=owner, cl_ord_id=message.get(11, ""), symbol=symbol, side=Side(message.get(54, "")),
                               order_qty=_qty(message) or 0,
                               ord_type=OrdType(_check(message, 40, SUPPORTED_ORD_TYPES, "2")),
                               price=_ticks(message, 44, spec), tif=TimeInForce(_check(message, 59, SUPPORTED_TIFS, "0")),
-                              account=field(message, 1))
+                              account=message.get(1, ""))
     if msg_type == "F":
-        return OrderCancelRequest(owner=owner, cl_ord_id=field(message, 11), orig_cl_ord_id=field(message, 41) or None,
+        return OrderCancelRequest(owner=owner, cl_ord_id=message.get(11, ""), orig_cl_ord_id=message.get(41, "") or None,
                                   order_id=order_id, symbol=symbol or None)
     if msg_type == "G":
         _check(message, 40, SUPPORTED_ORD_TYPES, "2")
-        return OrderCancelReplaceRequest(owner=owner, cl_ord_id=field(message, 11),
-                                         orig_cl_ord_id=field(message, 41) or None, order_id=order_id,
+        return OrderCancelReplaceRequest(owner=owner, cl_ord_id=message.get(11, ""),
+                                         orig_cl_ord_id=message.get(41, "") or None, order_id=order_id,
                                          symbol=symbol or None, order_qty=_qty(message),
                                          price=_ticks(message, 44, spec))
     if msg_type == "H":
-        return OrderStatusRequest(owner=owner, cl_ord_id=field(message, 11) or None, order_id=order_id,
-                                  symbol=symbol, side=Side(field(message, 54, "1")))
+        return OrderStatusRequest(owner=owner, cl_ord_id=message.get(11, "") or None, order_id=order_id,
+                                  symbol=symbol, side=Side(message.get(54, "1")))
     if msg_type == "AF":
         return OrderMassStatusRequest(owner=owner, symbol=symbol or None)
     return None
@@ -154,9 +156,9 @@ def cancel_reject(r: CancelReject, begin_string: str) -> fix.Message:
     return m
 
 
-def session_reject(inbound: fix.Message, problem: Unsupported) -> fix.Message:
+def session_reject(inbound: Mapping[int, str], problem: Unsupported) -> fix.Message:
     m = new_message("3")
-    set_fields(m, ((45, field(inbound, 34)), (371, problem.tag), (372, field(inbound, 35)),
+    set_fields(m, ((45, inbound.get(34, "")), (371, problem.tag), (372, inbound.get(35, "")),
                    (373, problem.reason), (58, problem.text)))
     return m
 
@@ -169,12 +171,12 @@ def empty_mass_status(req_id: str) -> fix.Message:
     return m
 
 
-def fault_reject(inbound: fix.Message, exec_id: str) -> fix.Message:
+def fault_reject(inbound: Mapping[int, str], exec_id: str) -> fix.Message:
     """A NewOrderSingle rejected on purpose (drills): OrdRejReason 0, the reason in Text."""
     m = new_message("8")
-    set_fields(m, ((37, "NONE"), (11, field(inbound, 11)), (17, exec_id), (150, "8"), (39, "8"),
-                   (55, field(inbound, 55)), (54, field(inbound, 54)), (38, field(inbound, 38)), (14, "0"),
+    set_fields(m, ((37, "NONE"), (11, inbound.get(11, "")), (17, exec_id), (150, "8"), (39, "8"),
+                   (55, inbound.get(55, "")), (54, inbound.get(54, "")), (38, inbound.get(38, "")), (14, "0"),
                    (151, "0"), (6, "0"), (103, "0"), (58, "rejected by the venue (fault injection)")))
-    if field(inbound, 8) == FIX42:
+    if inbound.get(8, "") == FIX42:
         m.setField(20, "0")
     return m

@@ -41,7 +41,7 @@ from venues.faults import Faults, VenueCommand
 from venues.marketdata import Publisher
 from vigil.clock import Clock
 from vigil.fix.bridge import FixBridge, FixEvent
-from vigil.fix.fields import field, parse
+from vigil.fix.fields import fields_of
 from vigil.fix.settings import SessionConfig, write_settings
 
 log = logging.getLogger("vigil.venue")
@@ -118,10 +118,9 @@ class VenueCore:
                 self._cancel_all_of(event.session)
         elif event.kind == "app" and not self.faults.held_requests.offer(_client(event.session), event) \
                 and not self.faults.silent:
-            begin = event.session.split(":", 1)[0]
-            self._on_app(event.session, parse(event.raw, begin))
+            self._on_app(event.session, fields_of(event.raw))
 
-    def _on_app(self, session: str, message: fix.Message) -> None:
+    def _on_app(self, session: str, message: dict[int, str]) -> None:
         try:
             req = codec.request(message, session, self.config.symbols)
         except codec.Unsupported as problem:
@@ -138,7 +137,7 @@ class VenueCore:
                 return
         if isinstance(req, OrderMassStatusRequest):
             order_ids = [o.order_id for o in self.exchange.open_orders(req.owner, req.symbol)]
-            self._mass_status.append(_MassStatus(session, field(message, 584), order_ids))
+            self._mass_status.append(_MassStatus(session, message.get(584, ""), order_ids))
             self.bridge.wake()  # answered from pump, a chunk per turn
         else:
             self._dispatch(self.exchange.handle(req))

@@ -6,13 +6,6 @@ from typing import Any, Iterable
 import quickfix as fix
 
 
-def parse(raw: str, begin_string: str) -> fix.Message:
-    """A FIX message from text, groups included (hence the data dictionary)."""
-    from vigil.fix.settings import data_dictionary
-
-    return fix.Message(raw, data_dictionary(begin_string), False)
-
-
 def fields_of(raw: str) -> dict[int, str]:
     """Tag -> value of a FIX message's text, header and body alike, for messages without repeating
     groups (execution reports, cancel rejects, rejects). QuickFIX has validated the message already;
@@ -23,14 +16,6 @@ def fields_of(raw: str) -> dict[int, str]:
         if sep and tag.isdigit():
             out.setdefault(int(tag), value)
     return out
-
-
-def field(message: fix.Message, tag: int, default: str = "") -> str:
-    """A body or header field's value, or `default` when the message has none."""
-    if message.isSetField(tag):
-        return message.getField(tag)
-    header = message.getHeader()
-    return header.getField(tag) if header.isSetField(tag) else default
 
 
 def new_message(msg_type: str) -> fix.Message:

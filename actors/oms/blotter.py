@@ -78,8 +78,8 @@ class Blotter:
         """A new order in PendingNew. Log `order.created_event()` before it goes on the wire."""
         self._refuse_used(cl_ord_id, "new order")
         order = Order(cl_ord_id, **terms)
-        self.apply(order.created_event())
-        return self._orders[cl_ord_id]
+        self._add(order)
+        return order
 
     def request_cancel(self, cl_ord_id: str, new_cl_ord_id: str) -> dict[str, Any]:
         order = self.get(cl_ord_id)
@@ -135,10 +135,7 @@ class Blotter:
             if event["cl_ord_id"] in self._orders:
                 return Applied(False, cl_ord_id=event["cl_ord_id"], duplicate=True)
             self._refuse_used(event["cl_ord_id"], "new order")
-            order = Order.from_event(event)
-            self._orders[order.root_cl_ord_id] = order
-            self._places[order.root_cl_ord_id] = len(self._places)
-            self._index(order)
+            order = self._add(Order.from_event(event))
             return Applied(True, cl_ord_id=order.cl_ord_id)
         if kind == MARKED_UNCERTAIN:
             orders = self.open_orders(event.get("session"))
@@ -155,6 +152,12 @@ class Blotter:
             self._index(order)
             return result
         raise ValueError(f"unknown OMS event kind {kind!r}")
+
+    def _add(self, order: Order) -> Order:
+        self._orders[order.root_cl_ord_id] = order
+        self._places[order.root_cl_ord_id] = len(self._places)
+        self._index(order)
+        return order
 
     def _refuse_used(self, cl_ord_id: str, what: str) -> None:
         if cl_ord_id in self._by_cl_ord_id:

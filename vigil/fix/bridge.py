@@ -51,6 +51,7 @@ class FixBridge(fix.Application):
         resend_orders: on a ResendRequest, resend orders too (default: gap-fill them, never resend blindly)."""
         super().__init__()
         self._events: queue.SimpleQueue[FixEvent] = queue.SimpleQueue()
+        self._woken = False  # a wake-up is in the pipe and not yet drained: a burst writes it once
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._read_fd, False)
         os.set_blocking(self._write_fd, False)
@@ -80,6 +81,9 @@ class FixBridge(fix.Application):
                 pass
         except BlockingIOError:
             pass
+        # After the pipe is emptied and before the queue is read: whatever is queued from now on
+        # either is drained below or writes a wake-up of its own
+        self._woken = False
         events = []
         while len(events) < limit:
             try:
@@ -106,7 +110,9 @@ class FixBridge(fix.Application):
 
     def _push(self, kind: str, session_id: fix.SessionID, raw: str = "") -> None:
         self._events.put(FixEvent(kind, session_id.toString(), raw, time.time_ns()))
-        self.wake()
+        if not self._woken:
+            self._woken = True
+            self.wake()
 
     def _guard(self, name: str, session_id: fix.SessionID, action: Callable[[], None]) -> None:
         try:

@@ -12,6 +12,8 @@ and one FIX 4.4 broker session, all over TCP loopback. Three measurements:
   sustained the same strategy keeps --window orders in flight; counts orders/s
             acknowledged, orders lost (never acknowledged) and duplicated
             (acknowledged twice, or two venue OrderIDs for one order).
+  raw sustained  the bare QuickFIX client with the same window: what this machine
+            sustains against this venue with no Vigil at all.
   floor     what an order cannot avoid on this machine: a lane round trip to the
             OMS (two hops; an order makes four) and one Redis write (the order is
             logged before it goes on the wire); floor = raw + 4 hops + 1 write.
@@ -60,7 +62,7 @@ root:
       config:
         port: {fix_port}
         md_endpoint: tcp://127.0.0.1:{md_port}
-        clients: [{{comp_id: VIGIL_A}}, {{comp_id: RAW}}]
+        clients: [{{comp_id: VIGIL_A}}, {{comp_id: RAW}}, {{comp_id: RAW_SUSTAINED}}]
         symbols: {{ACME: {{tick_size: 0.01, lot_size: 1, reference_price: 100}}}}
     - id: trading
       type: supervisor
@@ -100,6 +102,24 @@ def raw_round_trips(port: int, n: int) -> list[float]:
                     break
             out.append((time.perf_counter_ns() - t0) / 1000)
     return out
+
+
+def raw_sustained(port: int, count: int, window: int, venue_pid: int) -> dict[str, object]:
+    """The bare QuickFIX client keeping `window` orders in flight: what this machine sustains
+    against this venue with no Vigil at all, and the CPU the client and the venue spend on it."""
+    with RawFixClient(port, "RAW_SUSTAINED") as raw:  # a session of its own: sequence numbers start at 1
+        venue_cpu, own_cpu, t0 = cpu_seconds(venue_pid), time.process_time(), time.perf_counter()
+        sent = acked = 0
+        while acked < count:
+            while sent < count and sent - acked < window:
+                raw.new_order("ACME", "1", 1, "1.02")
+                sent += 1
+            if "\x0139=0\x01" in raw.next_message():
+                acked += 1
+        elapsed = time.perf_counter() - t0
+        return {"raw_orders_per_s": round(count / elapsed, 1),
+                "raw_cpu_us_per_order": {"client": round((time.process_time() - own_cpu) / count * 1e6),
+                                         "root/venue": round((cpu_seconds(venue_pid) - venue_cpu) / count * 1e6)}}
 
 
 @dataclass(frozen=True)
@@ -220,6 +240,8 @@ def main() -> int:
         ids, unique = unique_venue_ids(client, "1.01")
         burst = {"orders_per_s": round(load.acknowledged / load.elapsed_s, 1),
                  "lost": args.burst - load.acknowledged, "duplicated": load.duplicated + ids - unique}
+        print(f"raw sustained: {args.burst} orders, {args.window} in flight ...", file=sys.stderr, flush=True)
+        ceiling = raw_sustained(fix_port, args.burst, args.window, pids[VENUE])
         restarted = [a["path"] for a in client.actors() if a.get("restarts") not in ("0", "")]
         if restarted:
             print(f"warning: actors restarted during the run: {restarted}", file=sys.stderr)
@@ -227,7 +249,10 @@ def main() -> int:
     figures = {"median_us": round(statistics.median(vigil), 1), "p99_us": round(pct(vigil, 99), 1),
                "raw_median_us": round(statistics.median(raw), 1), "raw_p99_us": round(pct(raw, 99), 1),
                "ratio_median": round(statistics.median(vigil) / statistics.median(raw), 2), **burst,
-               "cpu_us_per_order": cpu, **floor}
+               "cpu_us_per_order": cpu, **ceiling, **floor}
+    # Vigil's own processes alone, if the venue and the strategy had cores of their own
+    figures["vigil_cpu_us_per_order"] = sum(cpu[name] for name in (OMS, SESSION, "redis-server"))
+    figures["vigil_capacity_orders_per_s"] = round(os.cpu_count() * 1e6 / figures["vigil_cpu_us_per_order"])
     # raw + four lane hops + one Redis write before the wire: no handling at all, still this much
     figures["floor_median_us"] = round(figures["raw_median_us"] + 2 * floor["lane_rtt_median_us"]
                                        + floor["redis_write_median_us"], 1)
@@ -239,6 +264,10 @@ def main() -> int:
     print(f"sustained: {figures['orders_per_s']} orders/s acknowledged (target >= 2000), "
           f"lost {figures['lost']}, duplicated {figures['duplicated']}")
     print("CPU per order in the sustained run: " + ", ".join(f"{name} {us} us" for name, us in cpu.items()))
+    print(f"raw sustained, same window and venue: {figures['raw_orders_per_s']} orders/s, CPU per order: "
+          + ", ".join(f"{name} {us} us" for name, us in figures["raw_cpu_us_per_order"].items()))
+    print(f"Vigil's own processes (OMS, session, redis): {figures['vigil_cpu_us_per_order']} us of CPU per order, "
+          f"{figures['vigil_capacity_orders_per_s']} orders/s on {os.cpu_count()} cores of their own")
     print(f"floor of the design: raw + 4 lane hops (lane round trip to the OMS {floor['lane_rtt_median_us']} us) "
           f"+ 1 Redis write ({floor['redis_write_median_us']} us) = {figures['floor_median_us']} us, "
           f"ratio {figures['floor_ratio']}")

@@ -7,9 +7,11 @@ standalone `python -m venues` process.
 
 No turn of that loop may run long, or the actor misses its heartbeats and is
 killed as hung (losing the book: a simulator persists nothing). So `pump`
-takes the FIX events a batch at a time, and a mass status answer goes out
-MASS_STATUS_CHUNK reports per turn; while work remains, the wake-up fd is
-left readable so the owner calls `pump` again.
+takes the FIX events a batch at a time, a mass status answer goes out
+MASS_STATUS_CHUNK reports per turn, and work that comes in bulk (cancel on
+disconnect of every open order, a burst of held requests released) waits in
+a queue worked off WORK_PER_TURN items per turn; while work remains, the
+wake-up fd is left readable so the owner calls `pump` again.
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ from vigil.fix.settings import SessionConfig, write_settings
 log = logging.getLogger("vigil.venue")
 UNLISTED = SymbolSpec(tick_size=1.0)
 MASS_STATUS_CHUNK = 256  # reports per turn: some 50 ms of work, far inside a heartbeat (1 s)
+WORK_PER_TURN = 256  # queued requests and cancels per turn, likewise
 
 
 @dataclass
@@ -80,6 +83,9 @@ class VenueCore:
         self._order = itertools.count()
         self._last_top: dict[str, tuple] = {}
         self._mass_status: deque[_MassStatus] = deque()  # answered oldest first, one chunk per pump
+        # FIX events, and OrderIDs to cancel on a disconnect, waiting their turn in arrival order:
+        # while any wait, newer events queue behind them, so a client's requests stay in order
+        self._work: deque[FixEvent | str] = deque()
         self.counts = {"orders": 0, "reports": 0, "rejects": 0}
 
     def start(self) -> None:
@@ -105,9 +111,26 @@ class VenueCore:
 
     def pump(self) -> None:
         for event in self.bridge.drain():
-            self._on_fix(event)
+            if self._work:
+                self._work.append(event)
+            else:
+                self._on_fix(event)
+        self._work_off()
         self._send_mass_status()
         self._flush_delayed()
+
+    def _work_off(self) -> None:
+        for _ in range(min(WORK_PER_TURN, len(self._work))):
+            item = self._work.popleft()
+            if isinstance(item, FixEvent):
+                self._on_fix(item)
+            else:
+                try:
+                    self._dispatch(self.exchange.venue_cancel(item, text="cancel on disconnect"))
+                except VenueError:
+                    pass  # filled or cancelled while it waited: nothing left to cancel
+        if self._work:
+            self.bridge.wake()
 
     def _on_fix(self, event: FixEvent) -> None:
         if event.kind == "logon":
@@ -266,8 +289,9 @@ class VenueCore:
             self.faults.held_requests.hold(a.get("comp_id"))
         elif cmd.kind == "release_requests":
             released = self.faults.held_requests.release(a.get("comp_id"))
-            for event in () if a.get("drop") else released:
-                self._on_fix(event)
+            if not a.get("drop"):
+                self._work.extend(released)  # taken in from the next turn on, in the order they came
+                self.bridge.wake()
         elif cmd.kind == "held":
             what = a.get("what", "reports")
             if what not in ("reports", "requests"):
@@ -283,8 +307,10 @@ class VenueCore:
                 f"messages out {self.counts['reports']}, rejects {self.counts['rejects']}; faults {self.faults}")
 
     def _cancel_all_of(self, session: str) -> None:
-        for order in list(self.exchange.open_orders(session)):
-            self._dispatch(self.exchange.venue_cancel(order.order_id, text="cancel on disconnect"))
+        """Ahead of whatever waits: the disconnect came before it."""
+        self._work.extendleft(reversed([order.order_id for order in self.exchange.open_orders(session)]))
+        if self._work:
+            self.bridge.wake()
 
 
 def _client(session: str) -> str:

@@ -1,5 +1,6 @@
-"""The venue answers a mass status for thousands of open orders a chunk per turn of its loop, and
-goes on serving its clients meanwhile (venues.venue): no turn is long enough to miss a heartbeat.
+"""Bulk work in the venue goes a bounded step per turn of its loop (venues.venue), so no turn is long
+enough to miss a heartbeat (the venue would be killed as hung and lose its book): a mass status for
+thousands of open orders, cancel on disconnect of thousands, a burst of held requests released.
 
 The venue runs over real FIX sessions; the test is its loop, run as its actor runs it: pump when the
 wake-up fd is readable, and only then.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import itertools
 import select
 import time
+from contextlib import contextmanager
 
 import pytest
 import quickfix as fix
@@ -16,7 +18,8 @@ import quickfix as fix
 from harness import wait_for
 from venues.config import VenueConfig
 from venues.participant import RawFixClient
-from venues.venue import MASS_STATUS_CHUNK, VenueCore
+from venues.faults import VenueCommand
+from venues.venue import MASS_STATUS_CHUNK, WORK_PER_TURN, VenueCore
 from vigil.clock import LiveClock
 from vigil.fix.bridge import DRAIN_LIMIT
 from vigil.fix.fields import new_message, set_fields
@@ -27,12 +30,18 @@ _venues = itertools.count(1)
 
 @pytest.fixture
 def venue(tmp_path):
+    with running_venue(tmp_path) as pair:
+        yield pair
+
+
+@contextmanager
+def running_venue(tmp_path, **settings):
     """A venue and one client logged on to it, as (venue, client)."""
     # QuickFIX keeps sessions in a process-wide registry: every venue here gets a client of its own.
     config = VenueConfig.from_mapping({
         "port": free_port(), "md_endpoint": f"tcp://127.0.0.1:{free_port()}", "fix_log": False,
         "clients": [{"comp_id": f"MS{next(_venues)}"}],
-        "symbols": {"ACME": {"tick_size": 0.01, "reference_price": 100}}})
+        "symbols": {"ACME": {"tick_size": 0.01, "reference_price": 100}}, **settings})
     core = VenueCore(config, LiveClock(), tmp_path)
     core.start()
     stopped = False
@@ -176,3 +185,50 @@ def test_mass_status_requests_of_a_session_are_answered_whole_and_in_turn(venue)
     assert [m["11"] for m in got[:2 * n]] == ids * 2
     assert [i for i, m in enumerate(got[:2 * n]) if m.get("912") == "Y"] == [n - 1, 2 * n - 1]
     assert {(m["584"], m["911"], m["912"]) for m in got[3 * n:]} == {("R3", "0", "Y")}
+
+
+def test_cancel_on_disconnect_of_thousands_goes_a_step_per_turn_and_cancels_them_all(tmp_path):
+    with running_venue(tmp_path, cancel_on_disconnect=True) as (core, client):
+        session = next(iter(core.logged_on))
+        n = 3 * WORK_PER_TURN + 5
+        _rest_orders(core, client, Inbox(client), n)
+        core.command(VenueCommand("drop_connection"))
+
+        open_per_turn = []
+
+        def all_cancelled():
+            open_per_turn.append(len(core.exchange.open_orders(session)))
+            return open_per_turn[-1] == 0
+        _turns_until(core, all_cancelled, "every order cancelled")
+        cancelled_per_turn = [a - b for a, b in zip(open_per_turn, open_per_turn[1:])]
+        assert sum(cancelled_per_turn) == n
+        assert max(cancelled_per_turn) == WORK_PER_TURN  # bounded, and so more than one turn
+        assert all(o.status.name == "CANCELED" for o in core.exchange._orders.by_id.values())
+
+
+def test_held_requests_released_in_bulk_are_taken_in_a_step_per_turn_and_in_order(venue):
+    core, client = venue
+    inbox = Inbox(client)
+    core.command(VenueCommand("hold_requests"))
+    n = 2 * WORK_PER_TURN + 3
+    ids = [client.new_order("ACME", "1", 1, "99.00") for _ in range(n)]
+    fix.Session.sendToTarget(_cancel(ids[0], 1), client.app.session)
+    _turns_until(core, lambda: core.faults.held_requests.count() == n + 1, "every request held")
+    assert core.counts["orders"] == 0
+
+    core.command(VenueCommand("release_requests"))
+    late = new_message("D")  # sent after the release: must not overtake what was held
+    set_fields(late, ((11, "LATE"), (55, "ACME"), (54, "1"), (38, 1), (40, 2), (44, "98.00"), (59, 0)))
+    late.setField(fix.TransactTime())
+    _send(core, client, late)
+    taken = [0]
+
+    def all_taken():
+        taken.append(core.counts["orders"])
+        return taken[-1] == n + 1
+    _turns_until(core, all_taken, "every order taken in")
+    assert max(b - a for a, b in zip(taken, taken[1:])) <= WORK_PER_TURN
+    _turns_until(core, lambda: len(inbox()) == n + 2, "every answer")
+    answered = [m["11"] for m in inbox.messages]
+    assert answered == ids + [f"C-{ids[0]}", "LATE"]  # in the order sent: the cancel found its order
+    assert inbox.messages[n]["150"] == "4"

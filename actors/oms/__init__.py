@@ -41,7 +41,7 @@ How an actor uses it (persist before acting, GUIDE 6-7)
     * Local request: `event = blotter.request_cancel(...)` (raises OrderError -> refuse the command),
       `persist(event)`, then send. `apply` is idempotent (a request id, an ExecID applied once), so the
       actor's `persist` -> `apply(event)` re-applying it changes nothing.
-    * Venue message: `persist(record.to_dict())`, `applied = blotter.apply(record)`, book
+    * Venue message: `persist(record)` (logged as `record.to_dict()`), `applied = blotter.apply(record)`, book
       `applied.fills` in Positions and forward them; page on `applied.problem`.
     * Recovery: `Blotter.from_dict(snapshot)`, then `apply` each logged event: same state.
     * Disconnect: `mark_uncertain(session)`; after logon send OrderStatusRequest (or a mass status

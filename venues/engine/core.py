@@ -166,12 +166,7 @@ class ExchangeCore:
             # FIX 4.4 Appendix D C.1.c: a filled order whose quantity grows works its new balance.
             self._orders.reopen(order)
             order.status = OrdStatus.PARTIALLY_FILLED
-            order.order_qty, order.price, order.leaves_qty = new_qty, new_px, new_qty - order.cum_qty
-            out.append(self._rep.report(order, ExecType.REPLACED, orig_cl_ord_id=orig))
-            if self._phases[order.symbol] is Phase.CONTINUOUS:
-                self._execute(order, out)
-            else:
-                book.add(order)
+            self._work_anew(order, new_qty, new_px, orig, out)
         elif new_qty <= order.cum_qty:
             # FIX: reducing OrderQty to CumQty or below cancels the balance; "filled" takes
             # precedence over "canceled", and OrderQty reads as what was executed.
@@ -187,13 +182,18 @@ class ExchangeCore:
             out.append(self._rep.report(order, ExecType.REPLACED, orig_cl_ord_id=orig))
         else:
             book.remove(order)
-            order.order_qty, order.price, order.leaves_qty = new_qty, new_px, new_qty - order.cum_qty
-            out.append(self._rep.report(order, ExecType.REPLACED, orig_cl_ord_id=orig))
-            if self._phases[order.symbol] is Phase.CONTINUOUS:
-                self._execute(order, out)
-            else:
-                book.add(order)
+            self._work_anew(order, new_qty, new_px, orig, out)
         return out
+
+    def _work_anew(self, order: Order, new_qty: int, new_px: int | None, orig: str, out: list) -> None:
+        """A replaced order at its new terms, out of the book: it trades at once in continuous
+        trading, else it rests, behind the orders already at its price."""
+        order.order_qty, order.price, order.leaves_qty = new_qty, new_px, new_qty - order.cum_qty
+        out.append(self._rep.report(order, ExecType.REPLACED, orig_cl_ord_id=orig))
+        if self._phases[order.symbol] is Phase.CONTINUOUS:
+            self._execute(order, out)
+        else:
+            self._books[order.symbol].add(order)
 
     def order_status(self, cmd: OrderStatusRequest) -> ExecutionReport:
         """ORDER_STATUS of one of the owner's orders; for an unknown order, ord_status

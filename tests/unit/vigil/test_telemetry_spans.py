@@ -1,6 +1,5 @@
 """Spans as a developer tracing an order reads them: parented, nested, failures marked, in the file."""
 import json
-import os
 
 import pytest
 

@@ -25,6 +25,8 @@ class VenueConfig:
     md_endpoint: str
     symbols: dict[str, SymbolSpec]
     clients: tuple[Client, ...]
+    md_backup_endpoint: str | None = None
+    """A second market-data line (B) carrying the same messages as md_endpoint (A); None: no backup line."""
     comp_id: str = "VENUE"
     host: str = "127.0.0.1"
     phase: Phase = Phase.CONTINUOUS
@@ -58,8 +60,21 @@ class VenueConfig:
                                    f"({', '.join(p.name.lower() for p in Phase)})") from None
         flow = dict(raw.get("flow") or {})
         seed = flow.pop("seed", None)
-        return cls(port=int(need("port")), md_endpoint=str(need("md_endpoint")), symbols=symbols, clients=clients,
+        md_endpoint = str(need("md_endpoint"))
+        backup = raw.get("md_backup_endpoint")
+        backup = None if backup is None else str(backup)
+        # Identical wildcard ports (tcp://127.0.0.1:*) bind two different ports: no clash there
+        if backup == md_endpoint and not _ephemeral(backup):
+            raise VenueConfigError(f"{where}: md_backup_endpoint {backup!r} is the same as md_endpoint "
+                                   f"{md_endpoint!r}: the backup line needs an endpoint of its own")
+        return cls(port=int(need("port")), md_endpoint=md_endpoint, md_backup_endpoint=backup,
+                   symbols=symbols, clients=clients,
                    comp_id=str(raw.get("comp_id", "VENUE")), host=str(raw.get("host", "127.0.0.1")), phase=phase,
                    flow_seed=seed, flow=FlowConfig(**flow), cancel_on_disconnect=bool(raw.get("cancel_on_disconnect")),
                    ack_pending=bool(raw.get("ack_pending")), heartbeat_s=int(raw.get("heartbeat_s", 30)),
                    fix_log=bool(raw.get("fix_log", True)))
+
+
+def _ephemeral(endpoint: str) -> bool:
+    """A TCP endpoint whose port the OS chooses at bind time."""
+    return endpoint.startswith("tcp://") and endpoint.rsplit(":", 1)[-1] in ("*", "0")

@@ -102,6 +102,11 @@ class VenueCommand:
     sequence_gap (n), silent (on), phase (phase, symbol), unsolicited_cancel (order_id, text),
     bust (exec_id), correct (exec_id, qty, price), flow (on), status.
 
+    md_silent (line: primary | backup, required; on: true | false, default true): stop (or
+    resume) one market-data line; FIX and order flow go on, and so does the other line.
+    Sequence numbers keep counting, so the silenced line shows a gap when it resumes; a feed
+    fails over to the other line. backup on a venue with no md_backup_endpoint is refused.
+
     Holding, for producing crossings deterministically (comp_id: one client, else every client):
     hold_reports: keep back every application message to the client (execution reports,
     cancel rejects, session rejects) from now on; the engine has acted, the client just has

@@ -40,7 +40,7 @@ from venues.engine import (
     trade_prints,
 )
 from venues.faults import Faults, VenueCommand
-from venues.marketdata import Publisher
+from venues.marketdata import LINES, Publisher
 from vigil.clock import Clock
 from vigil.fix.bridge import FixBridge, FixEvent
 from vigil.fix.fields import fields_of
@@ -77,7 +77,7 @@ class VenueCore:
         self._log = fix.FileLogFactory(settings) if config.fix_log else None
         self.acceptor = (fix.SocketAcceptor(self.bridge, self._store, settings, self._log) if self._log
                          else fix.SocketAcceptor(self.bridge, self._store, settings))
-        self.publisher = Publisher(config.md_endpoint)
+        self.publisher = Publisher(config.md_endpoint, backup_endpoint=config.md_backup_endpoint)
         self.logged_on: set[str] = set()
         self._delayed: list[tuple[float, int, str, fix.Message]] = []
         self._order = itertools.count()
@@ -261,6 +261,8 @@ class VenueCore:
         elif cmd.kind == "silent":
             self.faults.silent = bool(a.get("on", True))
             self.publisher.silent = self.faults.silent
+        elif cmd.kind == "md_silent":
+            self._silence_md_line(a)
         elif cmd.kind == "drop_connection":
             for name in list(self.logged_on):
                 if a.get("comp_id") in (None, name.rsplit("->", 1)[-1]):
@@ -302,9 +304,24 @@ class VenueCore:
             raise VenueError(f"unknown venue command {cmd.kind!r}")
         return self.describe()
 
+    def _silence_md_line(self, a: dict) -> None:
+        allowed = " or ".join(map(repr, LINES))
+        if "line" not in a:
+            raise VenueError(f"md_silent needs line: {allowed}")
+        line, on = a["line"], a.get("on", True)
+        if line not in LINES:
+            raise VenueError(f"md_silent: line is {allowed}, not {line!r}")
+        if line == "backup" and self.publisher.backup_endpoint is None:
+            raise VenueError("md_silent: the venue has no backup line (md_backup_endpoint is not set)")
+        if not isinstance(on, bool):  # bool("false") is True: a quoted YAML value would silence the line
+            raise VenueError(f"md_silent: on is true or false, not {on!r}")
+        self.publisher.silence(line, on)
+
     def describe(self) -> str:
+        silenced = sorted(self.publisher.silenced)
         return (f"logged on: {sorted(self.logged_on) or 'none'}; orders {self.counts['orders']}, "
-                f"messages out {self.counts['reports']}, rejects {self.counts['rejects']}; faults {self.faults}")
+                f"messages out {self.counts['reports']}, rejects {self.counts['rejects']}; faults {self.faults}"
+                + (f"; market-data lines silenced: {', '.join(silenced)}" if silenced else ""))
 
     def _cancel_all_of(self, session: str) -> None:
         """Ahead of whatever waits: the disconnect came before it."""

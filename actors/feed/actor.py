@@ -1,0 +1,272 @@
+"""A market-data feed: subscribes to a primary (and a backup) source, validates every message,
+publishes the good ones to subscribers, quarantines the rest, and fails over.
+
+    - id: feed
+      start: actors.feed.actor:Feed
+      config:
+        primary: tcp://127.0.0.1:19202        # a venue's market data (venues/marketdata.py wire format)
+        backup: tcp://127.0.0.1:19203         # optional: the same publisher's second line
+        publish: tcp://127.0.0.1:19210        # optional (default: a free port, in the registry as `md`)
+        symbols: reference/symbols.yaml       # a symbol master file, a list of its symbols, or inline
+        validation: {band_pct: 5, max_age_ms: 5000, ...}   # actors/feed/validation.py
+        failover: {stale_ms: 2000, failback: auto, ...}    # actors/feed/failover.py
+
+Subscribers see one stream: messages go out as they came, sequence numbers
+included, from the active source only, and a number already delivered is
+never delivered again, so a switch between two lines of one publisher (which
+number alike) neither repeats nor reorders anything. The feed is the tick
+path: no span and no Redis round trip per message; quarantined messages go to
+Redis in one pipeline per batch read.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zmq
+
+from actors.feed.batch import BATCH_PREFIX, check_batch
+from actors.feed.commands import FeedStatus, GetFeedStatus, SwitchSource
+from actors.feed.failover import BACKUP, PRIMARY, FailoverConfig, FailoverPolicy, SourceHealth
+from actors.feed.validation import RULES, Rejection, ValidationConfig, Validator
+from vigil.actor import Refused, VigilActor
+from vigil.lifecycle import State
+from vigil.messages import Done
+from vigil.reference import instruments
+
+TICK = timedelta(milliseconds=100)
+BATCH = 2_000
+"""Messages read from one source per turn: Thespian's own work (heartbeats) waits for a batch."""
+QUARANTINE_KEPT = 100_000
+SEND_HWM = 100_000
+
+
+def quarantine_key(namespace: str, feed: str) -> str:
+    return f"{namespace}:quarantine:{feed}"
+
+
+def stats_key(namespace: str, feed: str) -> str:
+    return f"{namespace}:feed:{feed}"
+
+
+class Feed(VigilActor):
+    snapshot_every = 0  # switches are the only events, and rare
+
+    def on_start(self, config: Any) -> None:
+        config = dict(config or {})
+        where = self.path
+        if not config.get("primary"):
+            raise ValueError(f"{where}: config needs 'primary' (the endpoint of the main source)")
+        self.sources = {PRIMARY: str(config["primary"])}
+        if config.get("backup"):
+            self.sources[BACKUP] = str(config["backup"])
+        self.publish_endpoint = str(config.get("publish", "tcp://127.0.0.1:*"))
+        base = Path(self.context.run_dir).resolve().parent
+        self.validator = Validator(instruments(config.get("symbols"), where, base=base),
+                                   ValidationConfig.from_mapping(config.get("validation"), where))
+        self.failover = FailoverConfig.from_mapping(config.get("failover"), where)
+        self.policy = FailoverPolicy(self.failover, BACKUP in self.sources)
+        self.active = PRIMARY
+        self.failovers = 0
+        self.last_switch = ""
+        self.delivered = 0
+        self.quarantined = dict.fromkeys(RULES, 0)
+        self.gaps = self.missing = self.across_switch = 0
+        self._delivered_seq: dict[str, int] = {}
+        self._sockets: dict[int, tuple[str, zmq.Socket]] = {}
+        self._pending: list[dict] = []  # quarantine records of this turn, written at its end
+
+    def apply(self, event: Any, seq: int) -> None:
+        if event.get("event") == "switch":
+            self.active, self.last_switch = event["to"], event["reason"]
+            self.failovers += 1
+
+    def on_running(self) -> None:
+        saved = self.redis.hgetall(stats_key(self.context.name, self.spec.id))
+        if saved:  # counters survive a restart (up to one TICK of them may be lost with a crash)
+            counts = json.loads(saved[b"counts"])
+            self.delivered, self.gaps, self.missing = counts["delivered"], counts["gaps"], counts["missing"]
+            self.across_switch = counts["across_switch"]
+            self.quarantined.update(counts["quarantined"])
+        self._zmq = zmq.Context()
+        self._pub = self._zmq.socket(zmq.PUB)
+        self._pub.setsockopt(zmq.SNDHWM, SEND_HWM)  # past it a slow subscriber loses, the feed never waits
+        self._pub.setsockopt(zmq.LINGER, 0)
+        self._pub.bind(self.publish_endpoint)
+        self.publish_endpoint = self._pub.getsockopt_string(zmq.LAST_ENDPOINT)
+        now = self.clock.monotonic()
+        self.health = {name: SourceHealth(self.failover, now) for name in self.sources}
+        for name, endpoint in self.sources.items():
+            sub = self._zmq.socket(zmq.SUB)
+            sub.setsockopt(zmq.LINGER, 0)
+            sub.setsockopt(zmq.RCVHWM, SEND_HWM)
+            sub.setsockopt(zmq.SUBSCRIBE, b"")
+            sub.connect(endpoint)
+            self._sockets[sub.getsockopt(zmq.FD)] = (name, sub)
+        self._again_r, self._again_w = os.pipe()
+        os.set_blocking(self._again_r, False)
+        os.set_blocking(self._again_w, False)
+        self.registry.update(self.path, md=self.publish_endpoint)
+        self.wakeupAfter(TICK, "tick")
+
+    # ---- the tick path ---------------------------------------------------------
+    def watched_fds(self) -> list[int]:
+        return [*self._sockets, self._again_r] if self._sockets else []
+
+    def on_ready_fds(self, fds: list[int]) -> None:
+        try:
+            os.read(self._again_r, 64)
+        except BlockingIOError:
+            pass
+        more = False
+        for name, sock in self._sockets.values():  # every source, ready or not: their fds are edge-triggered
+            more |= self._drain(name, sock)
+        if more:
+            os.write(self._again_w, b"!")  # come back for the rest after Thespian's turn
+        self._write_quarantine()
+
+    def _drain(self, source: str, sock: zmq.Socket) -> bool:
+        """Read up to BATCH messages; True when more are waiting."""
+        active = source == self.active
+        now_ns = self.clock.now_ns()  # once per batch: a batch takes milliseconds, the limits are seconds
+        messages = bad = gaps = 0
+        more = True
+        out: list[list[bytes]] = []  # sent together after the read: one wake-up of ZeroMQ's I/O thread, not one each
+        for _ in range(BATCH):
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                more = False
+                break
+            if frames[0][:1] == BATCH_PREFIX:
+                n, b, g = self._batch(frames, source, now_ns, active)
+                messages, bad, gaps = messages + n, bad + b, gaps + g
+                continue
+            messages += 1
+            verdict = self.validator.check(frames, source, now_ns)
+            if verdict.gap is not None:
+                gaps += 1
+                if active:
+                    self.gaps += 1
+                    self.missing += verdict.gap.size
+            if verdict.rejection is not None:
+                bad += 1
+                self._quarantine(verdict.rejection, source, now_ns, frames)
+            elif active:
+                msg = verdict.message
+                if verdict.reset:
+                    self._delivered_seq.pop(msg.symbol, None)
+                if msg.seq <= self._delivered_seq.get(msg.symbol, 0):
+                    self.across_switch += 1  # the other line had delivered it already
+                    continue
+                self._delivered_seq[msg.symbol] = msg.seq
+                out.append(frames)
+        for frames in out:
+            self._pub.send_multipart(frames)
+        self.delivered += len(out)
+        self.health[source].record(self.clock.monotonic(), bad=bad, gap=gaps, messages=messages)
+        return more and bool(sock.getsockopt(zmq.EVENTS) & zmq.POLLIN)
+
+    def _batch(self, frames: list[bytes], source: str, now_ns: int, active: bool) -> tuple[int, int, int]:
+        """A batch of quotes (actors/feed/batch.py): (messages, bad, gaps)."""
+        verdict = check_batch(self.validator, frames, source, now_ns)
+        if verdict.rejection is not None:
+            self._quarantine(verdict.rejection, source, now_ns, frames)
+            return 1, 1, 0
+        for i, rejection in verdict.rejected():
+            self._quarantine(rejection, source, now_ns, [frames[0], verdict.records[i:i + 1].tobytes()])
+        good = verdict.good
+        if active:
+            self.gaps += len(verdict.gaps)
+            self.missing += sum(g.size for g in verdict.gaps)
+            fresh = verdict.records["seq"] > self._delivered_seq.get(verdict.symbol, 0)
+            self.across_switch += int(np.count_nonzero(good & ~fresh))
+            out = verdict.records[good & fresh]
+            if len(out):
+                self._delivered_seq[verdict.symbol] = int(out["seq"][-1])
+                self._pub.send_multipart([frames[0], out.tobytes()], copy=False)
+                self.delivered += len(out)
+        return len(good), len(good) - int(np.count_nonzero(good)), len(verdict.gaps)
+
+    def _quarantine(self, rejection: Rejection, source: str, now_ns: int, frames: list[bytes]) -> None:
+        self.quarantined[rejection.rule] += 1
+        self._pending.append({"rule": rejection.rule, "reason": rejection.reason, "source": source, "at_ns": now_ns,
+                              **{f"frame{i}": f for i, f in enumerate(frames[:8])}})
+
+    def _write_quarantine(self) -> None:
+        if not self._pending:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        key = quarantine_key(self.context.name, self.spec.id)
+        for record in self._pending:
+            pipe.xadd(key, record, maxlen=QUARANTINE_KEPT, approximate=True)
+        pipe.execute()
+        self._pending = []
+
+    # ---- timer: health, failover, counters -----------------------------------
+    def on_wakeup(self, payload: Any) -> None:
+        if payload != "tick" or not self._sockets:
+            return
+        now = self.clock.monotonic()
+        switch = self.policy.decide(self.active, self.health, now)
+        if switch is not None:
+            self._switch(switch.to, switch.reason)
+        problem = self.health[self.active].problem(now)
+        if problem and self.lifecycle.state is State.RUNNING:
+            self.set_state(State.DEGRADED)
+            self.registry.event(self.path, "alert", feed=self.spec.id, source=self.active, reason=problem)
+        elif not problem and self.lifecycle.state is State.DEGRADED:
+            self.set_state(State.RUNNING)
+        self._save_counts()
+        self.wakeupAfter(TICK, "tick")
+
+    def _switch(self, to: str, reason: str) -> None:
+        self.persist({"event": "switch", "to": to, "reason": reason, "at_ns": self.clock.now_ns()})
+        self.registry.event(self.path, "feed_switch", feed=self.spec.id, to=to, reason=reason)
+
+    def _save_counts(self) -> None:
+        counts = {"delivered": self.delivered, "gaps": self.gaps, "missing": self.missing,
+                  "across_switch": self.across_switch, "quarantined": self.quarantined}
+        self.redis.hset(stats_key(self.context.name, self.spec.id), "counts", json.dumps(counts))
+
+    # ---- operators -------------------------------------------------------------
+    def on_message(self, msg: Any, sender: Any) -> None:
+        if isinstance(msg, GetFeedStatus):
+            self.reply(sender, self.status())
+        elif isinstance(msg, SwitchSource):
+            if msg.to not in (PRIMARY, BACKUP):
+                raise Refused(f"switch to {msg.to!r}: the sources are primary and backup")
+            if msg.to not in self.sources:
+                raise Refused(f"{self.spec.id} has no backup source (config: backup)")
+            if msg.to == self.active:
+                self.reply(sender, Done(f"{self.spec.id} is already on its {msg.to}"))
+                return
+            self._switch(msg.to, msg.reason)
+            self.reply(sender, Done(f"{self.spec.id} switched to its {msg.to}: {msg.reason}"))
+        else:
+            super().on_message(msg, sender)
+
+    def status(self) -> FeedStatus:
+        health = self.health[self.active]
+        seen = health.last_message_at
+        return FeedStatus(
+            feed=self.spec.id, path=self.path, state=self.lifecycle.state.value, active=self.active,
+            sources=dict(self.sources), publish=self.publish_endpoint, delivered=self.delivered,
+            quarantined={rule: n for rule, n in self.quarantined.items() if n}, gaps=self.gaps,
+            missing=self.missing, open_gaps=self.validator.open_gaps(self.active),
+            last_message_age_ms=None if seen is None else round((self.clock.monotonic() - seen) * 1000, 1),
+            failovers=self.failovers, last_switch=self.last_switch, duplicates_across_switch=self.across_switch)
+
+    def on_stop(self) -> None:
+        if self._sockets or getattr(self, "_pub", None) is not None:
+            self._write_quarantine()
+            self._save_counts()
+            for _, sock in self._sockets.values():
+                sock.close(0)
+            self._sockets = {}
+            self._pub.close(0)
+            self._zmq.term()

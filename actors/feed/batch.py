@@ -1,0 +1,106 @@
+"""The batched path: many quotes of one symbol in one message, validated with numpy.
+
+Wire format: topic b"q" + symbol (lower-case q: a batch), payload N quote records
+laid out exactly as the single quote's payload (venues/marketdata.py QUOTE, 48 bytes
+each, little-endian), oldest first. A publisher that batches (a replay at full
+speed, a venue's snapshot) saves a message and a Python call per quote.
+
+The same rules as the per-message path (validation.py), with two differences a
+vector cannot avoid: every price of a batch is held against the band reference
+as it stood when the batch began (the reference then moves to the batch's good
+prices), and a number at or below one already seen is a "duplicate" (a late
+number is not told apart from a repeated one, and closes no gap).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from actors.feed.validation import Gap, Rejection, Validator
+
+BATCH_PREFIX = b"q"
+QUOTES = np.dtype([("seq", "<u8"), ("ts_ns", "<i8"), ("bid_px", "<f8"), ("bid_qty", "<f8"),
+                   ("ask_px", "<f8"), ("ask_qty", "<f8")])
+# checked in this order: the first a record fails is its rule, as on the per-message path
+_ORDER = ("duplicate", "non_finite", "non_positive", "off_tick", "crossed", "locked", "future_ts", "stale_ts",
+          "ts_backwards", "price_band")
+MS = 1_000_000
+
+
+def encode_batch(symbol: str, records: np.ndarray) -> list[bytes]:
+    return [BATCH_PREFIX + symbol.encode(), np.ascontiguousarray(records, dtype=QUOTES).tobytes()]
+
+
+class BatchVerdict:
+    __slots__ = ("symbol", "records", "good", "rules", "gaps", "rejection")
+
+    def __init__(self, symbol: str, records: np.ndarray | None, good: np.ndarray | None, rules: np.ndarray | None,
+                 gaps: list[Gap], rejection: Rejection | None = None) -> None:
+        self.symbol, self.records, self.good, self.rules, self.gaps = symbol, records, good, rules, gaps
+        self.rejection = rejection
+        """The whole message is bad (it does not parse, or its symbol is unknown)."""
+
+    def rejected(self) -> list[tuple[int, Rejection]]:
+        """(index, rejection) of each bad record, with a reason like the per-message path's."""
+        out = []
+        for i in np.flatnonzero(~self.good):
+            rule = _ORDER[self.rules[i]]
+            r = self.records[i]
+            out.append((int(i), Rejection(rule, f"{self.symbol} seq {int(r['seq'])}: bid {float(r['bid_px'])!r} "
+                                                f"size {float(r['bid_qty'])!r}, ask {float(r['ask_px'])!r} size "
+                                                f"{float(r['ask_qty'])!r}, ts {int(r['ts_ns'])} (batched path)")))
+        return out
+
+
+def check_batch(validator: Validator, frames: list[bytes], source: str, now_ns: int) -> BatchVerdict:
+    topic, payload = (frames + [b""])[:2] if len(frames) <= 2 else (frames[0], None)
+    symbol = topic[1:].decode("ascii", errors="replace")
+    if payload is None or len(payload) % QUOTES.itemsize:
+        size = "no payload" if payload is None else f"{len(payload)} bytes"
+        return BatchVerdict(symbol, None, None, None, [], Rejection(
+            "unparseable", f"a quote batch is N x {QUOTES.itemsize} bytes in 2 frames, got {len(frames)} frames, {size}"))
+    if symbol not in validator.instruments:
+        return BatchVerdict(symbol, None, None, None, [], Rejection(
+            "unknown_symbol", f"{symbol!r} is not in the symbol master"))
+    q = np.frombuffer(payload, dtype=QUOTES)
+    state = validator._state(symbol, source)
+    config, tick = validator.config, validator.instruments[symbol].tick_size
+
+    seq = q["seq"].astype(np.int64)
+    seen = np.maximum.accumulate(np.concatenate(([state.sequence.last], seq[:-1])))
+    duplicate = (seq <= seen) & (seen > 0)
+    jumps = np.flatnonzero((seq > seen + 1) & (seen > 0))
+    gaps = [Gap(symbol, int(seen[i] + 1), int(seq[i] - seen[i] - 1)) for i in jumps]
+
+    bid, bq, ask, aq = q["bid_px"], q["bid_qty"], q["ask_px"], q["ask_qty"]
+    with np.errstate(invalid="ignore"):
+        non_finite = ~(np.isfinite(bid) & np.isfinite(bq) & np.isfinite(ask) & np.isfinite(aq))
+        bid_empty, ask_empty = (bid == 0) & (bq == 0), (ask == 0) & (aq == 0)
+        non_positive = (~bid_empty & ((bid <= 0) | (bq <= 0))) | (~ask_empty & ((ask <= 0) | (aq <= 0)))
+        off_tick = np.zeros(len(q), dtype=bool)
+        for px in (bid, ask):
+            steps = px / tick
+            off_tick |= (px != 0) & (np.abs(steps - np.rint(steps)) > np.maximum(1e-6, np.abs(steps) * 1e-12))
+        both = (bid != 0) & (ask != 0)
+        crossed, locked = both & (bid > ask), both & (bid == ask)
+        ts = q["ts_ns"]
+        future = ts > now_ns + config.max_future_ms * MS
+        stale = ts < now_ns - config.max_age_ms * MS
+        so_far = ~(duplicate | non_finite | non_positive | off_tick | crossed | locked | future | stale)
+        latest = np.maximum.accumulate(np.concatenate(([state.last_ts], np.where(so_far, ts, state.last_ts)[:-1])))
+        backwards = ts < latest
+        mid = np.where(both, (bid + ask) / 2, bid + ask)  # one side empty: the other's price
+        reference = state.reference.value()
+        band = (np.abs(mid - reference) / reference * 100 > config.band_pct) & (mid != 0) if reference else \
+            np.zeros(len(q), dtype=bool)
+    masks = (duplicate, non_finite, non_positive, off_tick, crossed, locked, future, stale, backwards, band)
+    bad = np.logical_or.reduce(masks)
+    rules = np.argmax(np.stack(masks), axis=0)  # the first rule each record fails
+    good = ~bad
+
+    state.sequence.last = max(state.sequence.last, int(seq.max())) if len(seq) else state.sequence.last
+    if good.any():
+        state.last_ts = max(state.last_ts, int(ts[good].max()))
+        good_mids = mid[good & (mid != 0)]
+        if len(good_mids):
+            state.reference.add(float(np.median(good_mids[-config.median_window:])))
+    return BatchVerdict(symbol, q, good, rules, gaps)

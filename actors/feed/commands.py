@@ -1,0 +1,44 @@
+"""What operators and other actors can ask of a feed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GetFeedStatus:
+    """Answered with a FeedStatus."""
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    feed: str
+    path: str
+    state: str
+    """running, or degraded while the active source sends too many bad messages"""
+    active: str
+    """primary or backup"""
+    sources: dict
+    """name -> endpoint"""
+    publish: str
+    """where subscribers connect (ZeroMQ SUB)"""
+    delivered: int
+    quarantined: dict
+    """rule -> count, over every source"""
+    gaps: int
+    missing: int
+    """sequence numbers missing over every gap"""
+    open_gaps: int
+    last_message_age_ms: float | None
+    """of the active source; None before its first message"""
+    failovers: int
+    last_switch: str
+    duplicates_across_switch: int
+    """messages the new source repeated after a switch, dropped"""
+
+
+@dataclass(frozen=True)
+class SwitchSource:
+    """Make `to` (primary or backup) the active source now, whatever its health."""
+
+    to: str
+    reason: str = "by hand"

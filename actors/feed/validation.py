@@ -1,0 +1,325 @@
+"""Tick validation: every rule a market-data message must pass before a strategy sees it.
+
+Plain domain code: frames in, a verdict out; no sockets, no Redis. A message that
+fails one rule is rejected with that rule's name and a reason a person can act
+on; nothing it carried touches the state later messages are judged against
+(a corrupt price never becomes the reference, a future timestamp never becomes
+the last one).
+
+Rules, in the order they are checked (the first that fails is reported):
+
+    unparseable     the frames are not a quote or a trade in the wire format
+    unknown_symbol  not in the symbol master
+    duplicate       a sequence number already seen on this source
+    out_of_order    an older sequence number that was missing (it closes part of a gap,
+                    but newer prices went out already, so it is not delivered)
+    non_finite      a price or size that is NaN or infinite
+    non_positive    a price or size <= 0 (a quote side with no price is px 0 and qty 0, which is fine)
+    off_tick        a price that is not a whole number of ticks
+    crossed         bid above ask
+    locked          bid equal to ask
+    future_ts       stamped later than now + max_future_ms
+    stale_ts        stamped earlier than now - max_age_ms
+    ts_backwards    stamped earlier than the last good message of the symbol
+    price_band      further than band_pct from the reference (the last good price, or the
+                    median of the last good ones)
+
+A sequence gap is not a rejection: the message after it is good, and is
+delivered. The gap is counted, with its size, and closes when the missing
+numbers arrive late (or is given up when too many are open).
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from venues.marketdata import Quote, Trade, decode
+from vigil.reference import Instrument
+
+RULES = ("unparseable", "unknown_symbol", "duplicate", "out_of_order", "non_finite", "non_positive", "off_tick",
+         "crossed", "locked", "future_ts", "stale_ts", "ts_backwards", "price_band")
+
+MS = 1_000_000
+_INF = math.inf
+
+
+class ValidationConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    band_pct: float = 5.0
+    """A price further than this from the reference (in percent) is a jump, not a move."""
+    band_reference: str = "median"
+    """"last": the last good price; "median": the median of the last `median_window` good prices."""
+    median_window: int = 21
+    max_future_ms: float = 1_000.0
+    """Clock skew tolerated between the publisher and us."""
+    max_age_ms: float = 5_000.0
+    """A message stamped longer ago than this is stale when it arrives."""
+    max_open_gaps: int = 64
+    """Per symbol; beyond this the oldest open gap is given up as lost."""
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any] | None, where: str) -> "ValidationConfig":
+        raw = dict(raw or {})
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(raw) - known
+        if unknown:
+            raise ValidationConfigError(f"{where}: unknown validation setting(s) {', '.join(sorted(unknown))} "
+                                        f"(known: {', '.join(sorted(known))})")
+        config = cls(**raw)
+        for name in ("band_pct", "max_future_ms", "max_age_ms"):
+            value = getattr(config, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or value <= 0:
+                raise ValidationConfigError(f"{where}: validation.{name} must be a positive number, got {value!r}")
+        if config.band_reference not in ("last", "median"):
+            raise ValidationConfigError(f"{where}: validation.band_reference must be 'last' or 'median', "
+                                        f"got {config.band_reference!r}")
+        for name in ("median_window", "max_open_gaps"):
+            value = getattr(config, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValidationConfigError(f"{where}: validation.{name} must be a whole number >= 1, got {value!r}")
+        return config
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    symbol: str
+    first: int
+    """The first missing sequence number."""
+    size: int
+
+
+@dataclass
+class Verdict:
+    message: Quote | Trade | None = None
+    """Decoded, when it parsed."""
+    rejection: Rejection | None = None
+    gap: Gap | None = None
+    """A gap this message revealed (the message itself may still be good)."""
+    closed_gaps: int = 0
+    """Gaps this late message closed completely."""
+    reset: bool = False
+    """The source numbers from 1 again (its publisher restarted)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.rejection is None
+
+
+class Sequence:
+    """Sequence numbers of one symbol on one source: what came, what is missing."""
+
+    def __init__(self, max_open_gaps: int) -> None:
+        self.last = 0
+        self.missing: deque[list[int]] = deque()  # open gaps as [first, last] ranges, oldest first
+        self.max_open = max_open_gaps
+        self.lost = 0
+        """Numbers given up on: open gaps pushed out by newer ones."""
+
+    def classify(self, seq: int) -> str:
+        """"next" | "gap" | "reset" (numbering from 1 again) | "late" (fills a gap) | "duplicate"; changes nothing."""
+        if seq == self.last + 1 or self.last == 0:
+            return "next"
+        if seq == 1:
+            return "reset"
+        if seq > self.last:
+            return "gap"
+        return "late" if any(first <= seq <= last for first, last in self.missing) else "duplicate"
+
+    def accept(self, seq: int) -> int:
+        """Take `seq` as the newest number ("next", "gap" or "reset"); returns the size of the gap it leaves."""
+        if seq == 1 and self.last > 1:  # the publisher restarted: what was missing will never come
+            self.last, self.missing = 0, deque()
+        size = seq - 1 - self.last if self.last else 0
+        if size > 0:
+            self.missing.append([self.last + 1, seq - 1])
+            while len(self.missing) > self.max_open:
+                first, last = self.missing.popleft()
+                self.lost += last - first + 1
+        self.last = seq
+        return max(size, 0)
+
+    def fill(self, seq: int) -> bool:
+        """A late number arrived; True when it closed its gap completely."""
+        for i, (first, last) in enumerate(self.missing):
+            if first <= seq <= last:
+                if first == last:
+                    del self.missing[i]
+                    return True
+                if seq == first:
+                    self.missing[i][0] += 1
+                elif seq == last:
+                    self.missing[i][1] -= 1
+                else:
+                    self.missing.insert(i + 1, [seq + 1, last])
+                    self.missing[i][1] = seq - 1
+                return False
+        return False
+
+    @property
+    def open_gaps(self) -> int:
+        return len(self.missing)
+
+
+class _Reference:
+    """The price a new one is compared against for the band check."""
+
+    def __init__(self, config: ValidationConfig, start: float | None) -> None:
+        self._window = config.median_window if config.band_reference == "median" else 1
+        self._recent: deque[float] = deque()
+        self._sorted: list[float] = []  # the same prices in order: a median per message must not sort
+        if start is not None:
+            self.add(start)
+
+    def value(self) -> float | None:
+        ordered, n = self._sorted, len(self._sorted)
+        if not n:
+            return None
+        return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+    def add(self, price: float) -> None:
+        self._recent.append(price)
+        bisect.insort(self._sorted, price)
+        if len(self._recent) > self._window:
+            del self._sorted[bisect.bisect_left(self._sorted, self._recent.popleft())]
+
+
+@dataclass
+class _SymbolState:
+    """One symbol as one source sent it: sources are judged each on its own, so a backup line that
+    lags the primary is not taken for one going backwards."""
+
+    reference: _Reference
+    sequence: Sequence
+    last_ts: int = 0
+
+
+class Validator:
+    """Judges the messages of every source of one feed."""
+
+    def __init__(self, instruments: Mapping[str, Instrument], config: ValidationConfig | None = None) -> None:
+        self.instruments = dict(instruments)
+        self.config = config or ValidationConfig()
+        self._states: dict[tuple[str, str], _SymbolState] = {}
+
+    def _state(self, symbol: str, source: str) -> _SymbolState:
+        state = self._states.get((source, symbol))
+        if state is None:
+            state = self._states[(source, symbol)] = _SymbolState(
+                _Reference(self.config, self.instruments[symbol].reference_price),
+                Sequence(self.config.max_open_gaps))
+        return state
+
+    def open_gaps(self, source: str) -> int:
+        return sum(st.sequence.open_gaps for (src, _), st in self._states.items() if src == source)
+
+    def check(self, frames: list[bytes], source: str, now_ns: int) -> Verdict:
+        try:
+            msg = decode(frames)
+        except (ValueError, UnicodeDecodeError) as err:
+            return Verdict(rejection=Rejection("unparseable", str(err)))
+        if msg.symbol not in self.instruments:
+            return Verdict(msg, Rejection("unknown_symbol", f"{msg.symbol!r} is not in the symbol master"))
+        state = self._state(msg.symbol, source)
+        verdict = Verdict(msg)
+        sequence = state.sequence
+        kind = sequence.classify(msg.seq)
+        if kind == "reset" and msg.ts_ns <= state.last_ts:
+            kind = "duplicate"  # an old copy of number 1, not a restarted publisher
+        if kind == "duplicate":
+            verdict.rejection = Rejection("duplicate", f"{msg.symbol} seq {msg.seq} was already received")
+            return verdict
+        if kind == "late":
+            verdict.closed_gaps = int(sequence.fill(msg.seq))
+            verdict.rejection = Rejection("out_of_order", f"{msg.symbol} seq {msg.seq} arrived after newer ones "
+                                                          f"(it fills a gap)")
+            return verdict
+        if not (type(msg) is Quote and self._plainly_good(msg, state, now_ns)):
+            verdict.rejection = self._content(msg, self.instruments[msg.symbol], state, now_ns)
+            if verdict.rejection is not None:
+                if kind == "next":  # it did arrive in its place: no false gap after it
+                    sequence.accept(msg.seq)
+                return verdict  # a bad message's other numbers are not trusted: a wild one would blackhole the symbol
+        size = sequence.accept(msg.seq)
+        verdict.reset = kind == "reset"
+        if size:
+            verdict.gap = Gap(msg.symbol, msg.seq - size, size)
+        state.last_ts = msg.ts_ns
+        if price := _price_of(msg):
+            state.reference.add(price)
+        return verdict
+
+    def _plainly_good(self, q: Quote, state: _SymbolState, now_ns: int) -> bool:
+        """The common case in a few comparisons: a two-sided quote that passes every rule. False means
+        "look closer" (_content names the rule), not "bad"."""
+        bid, ask, config = q.bid_px, q.ask_px, self.config
+        if not (0 < bid < ask < _INF and 0 < q.bid_qty < _INF and 0 < q.ask_qty < _INF
+                and state.last_ts <= q.ts_ns <= now_ns + config.max_future_ms * MS
+                and q.ts_ns >= now_ns - config.max_age_ms * MS):
+            return False
+        tick = self.instruments[q.symbol].tick_size
+        b, a = bid / tick, ask / tick
+        if abs(b - round(b)) > 1e-6 or abs(a - round(a)) > 1e-6:
+            return False
+        reference = state.reference.value()
+        return not reference or abs((bid + ask) / 2 - reference) * 100 <= config.band_pct * reference
+
+    def _content(self, msg: Quote | Trade, instrument: Instrument, state: _SymbolState, now_ns: int
+                 ) -> Rejection | None:
+        if isinstance(msg, Quote):
+            sides = (("bid", msg.bid_px, msg.bid_qty), ("ask", msg.ask_px, msg.ask_qty))
+        else:
+            sides = (("trade", msg.px, msg.qty),)
+        for name, px, qty in sides:
+            if not (math.isfinite(px) and math.isfinite(qty)):
+                return Rejection("non_finite", f"{msg.symbol} {name} price {px!r} size {qty!r}")
+        for name, px, qty in sides:
+            empty_side = isinstance(msg, Quote) and px == 0 and qty == 0
+            if not empty_side and (px <= 0 or qty <= 0):
+                return Rejection("non_positive", f"{msg.symbol} {name} price {px!r} size {qty!r}")
+        for name, px, qty in sides:
+            if px and not instrument.on_tick(px):
+                return Rejection("off_tick", f"{msg.symbol} {name} price {px!r} is not a multiple of the "
+                                             f"tick size {instrument.tick_size!r}")
+        if isinstance(msg, Quote) and msg.bid_px and msg.ask_px:
+            if msg.bid_px > msg.ask_px:
+                return Rejection("crossed", f"{msg.symbol} bid {msg.bid_px!r} above ask {msg.ask_px!r}")
+            if msg.bid_px == msg.ask_px:
+                return Rejection("locked", f"{msg.symbol} bid equals ask {msg.ask_px!r}")
+        if msg.ts_ns > now_ns + self.config.max_future_ms * MS:
+            return Rejection("future_ts", f"{msg.symbol} stamped {(msg.ts_ns - now_ns) / MS:.1f} ms in the future")
+        if msg.ts_ns < now_ns - self.config.max_age_ms * MS:
+            return Rejection("stale_ts", f"{msg.symbol} stamped {(now_ns - msg.ts_ns) / MS:.1f} ms ago "
+                                         f"(older than {self.config.max_age_ms:g} ms)")
+        if msg.ts_ns < state.last_ts:
+            return Rejection("ts_backwards", f"{msg.symbol} stamped {(state.last_ts - msg.ts_ns) / MS:.3f} ms "
+                                             f"before the previous message")
+        price, reference = _price_of(msg), state.reference.value()
+        if price and reference:
+            move = abs(price - reference) / reference * 100
+            if move > self.config.band_pct:
+                return Rejection("price_band", f"{msg.symbol} price {price!r} is {move:.2f}% from the reference "
+                                               f"{reference!r} (band {self.config.band_pct:g}%)")
+        return None
+
+
+def _price_of(msg: Quote | Trade) -> float:
+    """The price the band is about: a trade's, or a quote's mid (its one side when the other is empty)."""
+    if isinstance(msg, Trade):
+        return msg.px
+    if msg.bid_px and msg.ask_px:
+        return (msg.bid_px + msg.ask_px) / 2
+    return msg.bid_px or msg.ask_px

@@ -1,0 +1,208 @@
+"""Market-data feeds end to end: a real feed actor on the simulated venue's two market-data lines
+(or on a publisher the test controls), validating, quarantining, failing over and back."""
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import pytest
+import zmq
+from harness import wait_for
+
+from actors.feed.commands import GetFeedStatus
+from venues.faults import VenueCommand
+from venues.marketdata import Quote, Trade, decode, encode
+from vigil.procs import free_port
+
+FEED = "root/market/feed"
+
+
+def feed_topology(primary: str, backup: str | None = None, venue: dict | None = None, failback: str = "auto",
+                  stale_ms: int = 400, extra: str = "") -> str:
+    venue_node = ""
+    if venue:
+        venue_node = f"""
+    - id: venue
+      start: venues.actor:SimulatedVenue
+      config:
+        port: {venue['fix']}
+        md_endpoint: "{primary}"
+        md_backup_endpoint: "{backup}"
+        clients: [{{comp_id: VIGIL_A}}]
+        symbols: {{EURUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}}}
+        flow: {{seed: 11, rate_per_s: 400}}"""
+    backup_line = f'\n            backup: "{backup}"' if backup else ""
+    return f"""
+vigil: {{name: feeds}}
+root:
+  strategy: one_for_one
+  children:{venue_node}
+    - id: market
+      type: supervisor
+      children:
+        - id: feed
+          start: actors.feed.actor:Feed
+          config:
+            primary: "{primary}"{backup_line}
+            symbols: [EURUSD]
+            failover: {{stale_ms: {stale_ms}, healthy_for_s: 1.0, failback: {failback}, bad_min: 10, bad_rate: 0.3}}
+            {extra}
+"""
+
+
+def status(run) -> GetFeedStatus:
+    return run.client.ask(FEED, GetFeedStatus())
+
+
+class Tap:
+    """Reads everything a feed publishes, undecoded order kept: what a strategy would see."""
+
+    def __init__(self, endpoint: str) -> None:
+        self._ctx = zmq.Context()
+        self._sock = self._ctx.socket(zmq.SUB)
+        self._sock.setsockopt(zmq.SUBSCRIBE, b"")
+        self._sock.setsockopt(zmq.LINGER, 0)
+        self._sock.connect(endpoint)
+        self.messages: list[Quote | Trade] = []
+
+    def read(self) -> list[Quote | Trade]:
+        while self._sock.poll(0):
+            self.messages.append(decode(self._sock.recv_multipart()))
+        return self.messages
+
+    def close(self) -> None:
+        self._sock.close(0)
+        self._ctx.term()
+
+
+@pytest.fixture
+def tap():
+    taps: list[Tap] = []
+
+    def make(run) -> Tap:
+        endpoint = wait_for(lambda: run.client.registry.get(FEED).get("md"), what="the feed's publish endpoint")
+        taps.append(Tap(endpoint))
+        return taps[-1]
+    yield make
+    for t in taps:
+        t.close()
+
+
+def assert_one_clean_stream(messages: list[Quote | Trade]) -> None:
+    seqs = [m.seq for m in messages if m.symbol == "EURUSD"]
+    assert seqs, "nothing delivered"
+    repeated = [b for a, b in zip(seqs, seqs[1:]) if b <= a]
+    assert not repeated, f"sequence numbers repeated or went back: {repeated[:5]}"
+
+
+def test_failover_to_the_backup_line_when_the_primary_goes_silent_and_back_when_it_is_healthy(vigil, tap):
+    primary, backup = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
+    run = vigil(feed_topology(primary, backup, venue={"fix": free_port()})).start()
+    reader = tap(run)
+    wait_for(lambda: len(reader.read()) > 20, what="quotes from the venue through the feed")
+    assert status(run).active == "primary" and status(run).quarantined == {}
+
+    run.client.ask("root/venue", VenueCommand("md_silent", {"line": "primary"}))
+    switched = wait_for(lambda: (s := status(run)).active == "backup" and s, what="a switch to the backup")
+    assert switched.failovers == 1 and "stale" in switched.last_switch
+    events = run.events("feed_switch")
+    assert events and events[-1]["to"] == "backup" and "stale" in events[-1]["reason"]
+    flowing = len(reader.read())
+    wait_for(lambda: len(reader.read()) > flowing + 20, what="quotes from the backup line")
+
+    run.client.ask("root/venue", VenueCommand("md_silent", {"line": "primary", "on": False}))
+    back = wait_for(lambda: (s := status(run)).active == "primary" and s, timeout=20, what="failback to primary")
+    assert back.failovers == 2 and "failback" in back.last_switch
+    flowing = len(reader.read())
+    wait_for(lambda: len(reader.read()) > flowing + 20, what="quotes from the primary again")
+    assert_one_clean_stream(reader.read())
+    assert status(run).quarantined == {}, "the venue's own quotes are clean"
+
+
+def test_switch_by_hand_stays_put_with_manual_failback_and_survives_a_restart(vigil, tap):
+    primary, backup = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
+    run = vigil(feed_topology(primary, backup, venue={"fix": free_port()}, failback="manual")).start()
+    reader = tap(run)
+    wait_for(lambda: len(reader.read()) > 10, what="quotes through the feed")
+
+    out = run.cli("feed", "switch", "feed", "--to", "backup", "--run-dir", str(run.run_dir))
+    assert out.returncode == 0 and "switched to its backup" in out.stdout, out.stderr
+    old = run.kill(FEED)
+    run.wait_running(FEED, not_pid=old)
+    assert status(run).active == "backup", "a switch by hand is durable"
+    wait_for(lambda: status(run).delivered > 0, what="delivery after the restart")
+
+    feeds = json.loads(run.cli("feeds", "--json", "--run-dir", str(run.run_dir)).stdout)["feeds"]
+    assert feeds[0]["active"] == "backup" and feeds[0]["sources"]["backup"] == backup
+
+    bad = run.cli("feed", "switch", "nosuch", "--to", "primary", "--run-dir", str(run.run_dir))
+    assert bad.returncode == 1 and "no feed 'nosuch'" in bad.stderr
+    bad = run.cli("feed", "switch", "feed", "--to", "sideways", "--run-dir", str(run.run_dir))
+    assert bad.returncode == 2 and "sideways" in bad.stderr
+
+
+def good_quote(seq: int, now_ns: int, bid: float = 1.10000) -> list[bytes]:
+    return encode(Quote("EURUSD", seq, now_ns, bid, 1e6, round(bid + 0.00002, 5), 1e6))
+
+
+def test_bad_messages_are_quarantined_with_their_bytes_never_delivered_and_a_storm_degrades_the_feed(vigil, tap):
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.PUB)
+    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    try:
+        run = vigil(feed_topology(f"tcp://127.0.0.1:{port}", stale_ms=600_000)).start()
+        reader = tap(run)
+        seq = 0
+
+        def publish(frames):
+            pub.send_multipart(frames)
+
+        def probe():  # PUB/SUB joins late: publish good quotes until one comes through
+            nonlocal seq
+            seq += 1
+            publish(good_quote(seq, time.time_ns()))
+            return reader.read()
+        wait_for(probe, what="the feed to subscribe")
+        now = time.time_ns()
+        corrupt = {
+            "non_positive": encode(Quote("EURUSD", seq + 1, now, -1.1, 1e6, 1.10002, 1e6)),
+            "non_finite": encode(Quote("EURUSD", seq + 2, now, math.nan, 1e6, 1.10002, 1e6)),
+            "crossed": encode(Quote("EURUSD", seq + 3, now, 1.10010, 1e6, 1.10000, 1e6)),
+            "unparseable": [b"QEURUSD", b"\x00garbage"],
+            "unknown_symbol": encode(Trade("XXXYYY", 1, now, 1.0, 5.0, 1)),
+            "price_band": encode(Quote("EURUSD", seq + 4, now, 2.2, 1e6, 2.20002, 1e6)),
+        }
+        for frames in corrupt.values():
+            publish(frames)
+        publish(good_quote(seq + 5, now))
+        wait_for(lambda: any(m.seq == seq + 5 for m in reader.read()), what="the good quote after the bad ones")
+        assert all(m.bid_px > 0 and m.bid_px < m.ask_px and m.symbol == "EURUSD" for m in reader.read())
+
+        shown = json.loads(run.cli("quarantine", "feed", "--json", "--run-dir", str(run.run_dir)).stdout)
+        by_rule = {m["rule"]: m for m in shown["messages"]}
+        assert set(by_rule) == set(corrupt)
+        for rule, frames in corrupt.items():
+            assert by_rule[rule]["raw_hex"] == [f.hex() for f in frames], rule
+        assert "EURUSD" in by_rule["crossed"]["reason"] and "garbage" not in by_rule["unparseable"]["reason"]
+        assert status(run).quarantined == dict.fromkeys(corrupt, 1)
+        assert status(run).state == "running"
+
+        for i in range(100):  # a validation storm: every message bad
+            publish(encode(Quote("EURUSD", seq + 6 + i, time.time_ns(), -1.0, 1e6, 1.1, 1e6)))
+        wait_for(lambda: status(run).state == "degraded", what="the feed to degrade")
+        alerts = run.events("alert")
+        assert alerts and "bad_storm" in alerts[-1]["reason"] and alerts[-1]["feed"] == "feed"
+        assert {a["path"]: a["state"] for a in run.client.actors()}[FEED] == "degraded"
+
+        table = run.cli("feeds", "--run-dir", str(run.run_dir))
+        assert table.returncode == 0 and "degraded" in table.stdout and "non_positive 101" in table.stdout
+    finally:
+        pub.close(0)
+        ctx.term()
+
+
+def test_a_feed_with_a_bad_config_does_not_start_and_says_what_is_wrong(vigil):
+    run = vigil(feed_topology(f"tcp://127.0.0.1:{free_port()}", extra="validation: {band_pct: -3}"))
+    out = run.up()
+    assert out.returncode != 0 and "validation.band_pct must be a positive number, got -3" in out.stderr

@@ -62,6 +62,10 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def quotes_in(frames: list[bytes]) -> int:
+    return len(frames[1]) // QUOTES.itemsize if frames[0][:1] == b"q" else 1
+
+
 def _echo(inbound: str, outbound: str) -> None:
     ctx = zmq.Context()
     sub, pub = ctx.socket(zmq.SUB), ctx.socket(zmq.PUB)
@@ -104,8 +108,7 @@ class Bench:
         """Read until nothing comes for quiet_s; the number of quotes read."""
         n = 0
         while self.sub.poll(int(quiet_s * 1000)):
-            frames = self.sub.recv_multipart()
-            n += len(frames[1]) // QUOTES.itemsize if frames[0][:1] == b"q" else 1
+            n += quotes_in(self.sub.recv_multipart())
         return n
 
     def latency(self, samples: int) -> list[float]:
@@ -137,12 +140,10 @@ class Bench:
             for frames in messages[start:start + per_chunk]:
                 self.pub.send_multipart(frames, copy=False)
             while self.sub.poll(0):
-                frames = self.sub.recv_multipart()
-                received += len(frames[1]) // QUOTES.itemsize if frames[0][:1] == b"q" else 1
+                received += quotes_in(self.sub.recv_multipart())
                 last = time.perf_counter()
         while received < count and self.sub.poll(2000):
-            frames = self.sub.recv_multipart()
-            received += len(frames[1]) // QUOTES.itemsize if frames[0][:1] == b"q" else 1
+            received += quotes_in(self.sub.recv_multipart())
             last = time.perf_counter()
         return received / (last - t0), count - received
 

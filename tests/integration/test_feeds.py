@@ -164,6 +164,10 @@ def test_bad_messages_are_quarantined_with_their_bytes_never_delivered_and_a_sto
             publish(good_quote(seq, time.time_ns()))
             return reader.read()
         wait_for(probe, what="the feed to subscribe")
+        for _ in range(60):  # enough good ones that six bad ones are no storm yet (bad_rate 0.3)
+            seq += 1
+            publish(good_quote(seq, time.time_ns()))
+        wait_for(lambda: any(m.seq == seq for m in reader.read()), what="the good quotes")
         now = time.time_ns()
         corrupt = {
             "non_positive": encode(Quote("EURUSD", seq + 1, now, -1.1, 1e6, 1.10002, 1e6)),
@@ -188,15 +192,22 @@ def test_bad_messages_are_quarantined_with_their_bytes_never_delivered_and_a_sto
         assert status(run).quarantined == dict.fromkeys(corrupt, 1)
         assert status(run).state == "running"
 
-        for i in range(100):  # a validation storm: every message bad
-            publish(encode(Quote("EURUSD", seq + 6 + i, time.time_ns(), -1.0, 1e6, 1.1, 1e6)))
-        wait_for(lambda: status(run).state == "degraded", what="the feed to degrade")
+        storm = 0
+
+        def bad_storm():  # every message bad, until the bad ones outweigh the good ones of the window
+            nonlocal storm
+            for _ in range(50):
+                storm += 1
+                publish(encode(Quote("EURUSD", seq + 5 + storm, time.time_ns(), -1.0, 1e6, 1.1, 1e6)))
+            return status(run).state == "degraded"
+        wait_for(bad_storm, what="the feed to degrade")
         alerts = run.events("alert")
         assert alerts and "bad_storm" in alerts[-1]["reason"] and alerts[-1]["feed"] == "feed"
         assert {a["path"]: a["state"] for a in run.client.actors()}[FEED] == "degraded"
 
+        wait_for(lambda: status(run).quarantined["non_positive"] == storm + 1, what="every bad message counted")
         table = run.cli("feeds", "--run-dir", str(run.run_dir))
-        assert table.returncode == 0 and "degraded" in table.stdout and "non_positive 101" in table.stdout
+        assert table.returncode == 0 and "degraded" in table.stdout and f"non_positive {storm + 1}" in table.stdout
     finally:
         pub.close(0)
         ctx.term()

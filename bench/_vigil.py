@@ -1,4 +1,5 @@
-"""Start a real Vigil for a benchmark and always stop it: its own redis-server, free ports, a temp run dir."""
+"""Start a real Vigil for a benchmark and always stop it (its own redis-server, free ports, a temp run dir),
+and the figures every benchmark takes: percentiles and a process's CPU time."""
 from __future__ import annotations
 
 import os
@@ -30,3 +31,13 @@ def running_vigil(topology: str, prefix: str = "vigil-bench-") -> Iterator[Vigil
         yield VigilClient(run_dir)
     finally:
         subprocess.run(CLI + ["down", "--run-dir", run_dir], env=env, capture_output=True)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime

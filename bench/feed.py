@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import statistics
 import sys
 import time
@@ -33,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from actors.feed.batch import QUOTES, encode_batch  # noqa: E402
 from actors.feed.commands import GetFeedStatus  # noqa: E402
 from venues.marketdata import Quote, encode  # noqa: E402
-from _vigil import running_vigil  # noqa: E402
+from _vigil import cpu_seconds, pct, running_vigil  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
 
 FEED = "root/feed"
@@ -55,11 +54,6 @@ root:
         failover: {{stale_ms: 600000}}
         validation: {{max_age_ms: 600000}}  # a throughput run's quotes are stamped when it is built
 """
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def quotes_in(frames: list[bytes]) -> int:
@@ -179,11 +173,6 @@ class Bench:
             pub.close(0)
             sub.close(0)
         return out
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:

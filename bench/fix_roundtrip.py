@@ -39,7 +39,7 @@ from dataclasses import dataclass  # noqa: E402
 
 from actors.oms.commands import Acknowledged, GetOrders, GetRouting, NewOrder  # noqa: E402
 from venues.participant import RawFixClient  # noqa: E402
-from _vigil import running_vigil  # noqa: E402
+from _vigil import cpu_seconds, pct, running_vigil  # noqa: E402
 from vigil.client import VigilClient  # noqa: E402
 from vigil.lane import Lane, LaneAddress  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
@@ -74,11 +74,6 @@ root:
           start: actors.broker.session:BrokerSession
           config: {{begin_string: FIX.4.4, sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: {fix_port}}}
 """
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def wait_ready(client: VigilClient, timeout: float = 30.0) -> None:
@@ -194,11 +189,6 @@ def floors(client: VigilClient, n: int) -> dict[str, float]:
         client.redis.delete("bench:floor")
     return {"lane_rtt_median_us": round(statistics.median(hops), 1),
             "redis_write_median_us": round(statistics.median(writes), 1)}
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def processes(client: VigilClient) -> dict[str, int]:

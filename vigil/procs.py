@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import time
@@ -18,16 +19,48 @@ RUN_ID_VAR = "VIGIL_RUN_ID"
 _PR_SET_PDEATHSIG = 1
 
 
+# Ports handed out by this process, so two calls never return the same one.
+_handed_out: set[int] = set()
+# Below the kernel's ephemeral range nobody's outbound connection (or
+# Thespian's port-0 listeners) can take a port between our pick and the bind.
+_FALLBACK_LOW = 20000
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on right now.
+
+    Picked at random below the ephemeral range: a port the kernel hands out
+    for port-0 binds or outbound connections could be taken by another
+    process between this pick and the caller's own bind.
+    """
+    high = _ephemeral_low() - 1
+    low = min(_FALLBACK_LOW, high - 1000)
+    if low < 10000:  # an unusual range: let the kernel choose
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randint(low, high)
+        if port in _handed_out or port_in_use(port, reuse=False):
+            continue
+        _handed_out.add(port)
+        return port
+    raise OSError(f"no free TCP port found between {low} and {high}")
 
 
-def port_in_use(port: int) -> bool:
+def port_in_use(port: int, reuse: bool = True) -> bool:
+    """True when `port` cannot be bound; `reuse=False` also counts TIME_WAIT."""
     with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("0.0.0.0", port))
         except OSError:

@@ -16,7 +16,7 @@ from vigil.errors import TopologyError, VigilError
 from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
 from vigil.rundir import LOG_FILE, last_exit, read_json, running, RUNNING_FILE
 from vigil.topology import load_topology, summary
-from vigil import feeds_cli, trading_cli
+from vigil import feeds_cli, reference_cli, trading_cli
 
 DEFAULT_TOPOLOGY = "topology.yaml"
 UP_MARGIN_S = 15.0
@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     down.set_defaults(func=cmd_down)
     trading_cli.add_commands(sub, _run_dir_args, _with_client)
     feeds_cli.add_commands(sub, _run_dir_args, _with_client)
+    reference_cli.add_commands(sub, _run_dir_args, _with_client)
     return parser
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Callable
 
 from vigil.errors import VigilError
-from vigil.trading_cli import _actor_of, _print_table
+from vigil.cli_tables import actor_paths, print_table
 
 FEED_START = "actors.feed.actor:Feed"
 
@@ -36,7 +36,7 @@ def _count(text: str) -> int:
 
 
 def _feed_path(client, feed: str) -> str:
-    paths = _actor_of(client, FEED_START, "market-data feed")
+    paths = actor_paths(client, FEED_START, "market-data feed")
     for path in paths:
         if feed in (path, path.rsplit("/", 1)[-1]):
             return path
@@ -47,7 +47,7 @@ def cmd_feeds(args: argparse.Namespace, client) -> int:
     from actors.feed.commands import GetFeedStatus
 
     rows = []
-    for path in _actor_of(client, FEED_START, "market-data feed"):
+    for path in actor_paths(client, FEED_START, "market-data feed"):
         try:
             rows.append(asdict(client.ask(path, GetFeedStatus(), timeout=3.0)))
         except VigilError as err:
@@ -60,7 +60,7 @@ def cmd_feeds(args: argparse.Namespace, client) -> int:
         quarantined = row.get("quarantined") or {}
         row["quarantined_text"] = ", ".join(f"{rule} {n}" for rule, n in quarantined.items()) or "0"
         row["gaps_text"] = f"{row.get('gaps', 0)} ({row.get('missing', 0)} missing)"
-    _print_table(rows, [("feed", "FEED"), ("active", "ACTIVE"), ("state", "STATE"), ("delivered", "DELIVERED"),
+    print_table(rows, [("feed", "FEED"), ("active", "ACTIVE"), ("state", "STATE"), ("delivered", "DELIVERED"),
                         ("quarantined_text", "QUARANTINED"), ("gaps_text", "GAPS"),
                         ("last_message_age_ms", "LAST MSG AGE MS"), ("failovers", "FAILOVERS"),
                         ("last_switch", "LAST SWITCH")])
@@ -84,7 +84,7 @@ def cmd_quarantine(args: argparse.Namespace, client) -> int:
         return 0
     for row in rows:
         row["raw"] = " | ".join(row["raw_hex"])
-    _print_table(rows, [("id", "ID"), ("source", "SOURCE"), ("rule", "RULE"), ("reason", "REASON"), ("raw", "RAW (hex)")])
+    print_table(rows, [("id", "ID"), ("source", "SOURCE"), ("rule", "RULE"), ("reason", "REASON"), ("raw", "RAW (hex)")])
     return 0
 
 

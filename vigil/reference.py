@@ -82,6 +82,16 @@ def load_master(path: str | Path = DEFAULT_MASTER) -> dict[str, Instrument]:
     return instruments_from(raw, str(path))
 
 
+def find_file(path: str | Path, base: Path | None = None) -> Path:
+    """A reference file named in a config: a relative path is looked for beside the topology (`base`),
+    then in the repo; if it is in neither, the path as given (whose loader then says it is missing)."""
+    path = Path(path)
+    if path.is_absolute():
+        return path
+    return next((p for p in (base / path if base else None, DEFAULT_MASTER.parent.parent / path)
+                 if p is not None and p.is_file()), path)
+
+
 def instruments(config: Any, where: str, base: Path | None = None) -> dict[str, Instrument]:
     """A feed's or actor's `symbols:` setting: a path to a symbol master file (a relative one is looked
     for under `base`, then in the repo), a mapping given inline, or a list of symbols from the repo's
@@ -89,11 +99,7 @@ def instruments(config: Any, where: str, base: Path | None = None) -> dict[str, 
     if config is None:
         return load_master()
     if isinstance(config, str):
-        path = Path(config)
-        if not path.is_absolute():  # beside the topology's run directory, else in the repo
-            path = next((p for p in (base / path if base else None, DEFAULT_MASTER.parent.parent / path)
-                         if p is not None and p.is_file()), path)
-        return load_master(path)
+        return load_master(find_file(config, base))
     if isinstance(config, (list, tuple)):
         master = load_master()
         missing = [s for s in config if s not in master]

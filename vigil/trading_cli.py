@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, Callable
+from typing import Callable
 
+from vigil.cli_tables import actor_paths, print_table
 from vigil.errors import VigilError
 
 OMS_START = "actors.oms.actor:OrderManager"
@@ -43,37 +44,15 @@ def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handle
         parser.set_defaults(func=lambda args, f=func: handler(args, f))
 
 
-def _actor_of(client, start: str, what: str) -> list[str]:
-    paths = [a["path"] for a in client.actors() if a.get("start") == start]
-    if not paths:
-        raise VigilError(f"the running topology has no {what} ({start})")
-    return paths
-
-
-def _print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:
-    table = [[title for _, title in columns]] + [[_text(r.get(key)) for key, _ in columns] for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def cmd_orders(args: argparse.Namespace, client) -> int:
     from actors.oms.commands import GetOrders
 
-    oms = _actor_of(client, OMS_START, "OMS")[0]
+    oms = actor_paths(client, OMS_START, "OMS")[0]
     rows = list(client.ask(oms, GetOrders(open_only=args.open)).rows)
     if args.json:
         print(json.dumps({"orders": rows}, indent=2))
         return 0
-    _print_table(rows, [("cl_ord_id", "CLORDID"), ("order_id", "ORDERID"), ("strategy", "STRATEGY"),
+    print_table(rows, [("cl_ord_id", "CLORDID"), ("order_id", "ORDERID"), ("strategy", "STRATEGY"),
                         ("session", "SESSION"), ("symbol", "SYMBOL"), ("side", "SIDE"), ("qty", "QTY"),
                         ("price", "PRICE"), ("status", "STATUS"), ("cum_qty", "CUMQTY"),
                         ("leaves_qty", "LEAVESQTY"), ("avg_px", "AVGPX"), ("uncertain", "UNCERTAIN"),
@@ -84,13 +63,13 @@ def cmd_orders(args: argparse.Namespace, client) -> int:
 def cmd_positions(args: argparse.Namespace, client) -> int:
     from actors.oms.commands import GetPositions
 
-    oms = _actor_of(client, OMS_START, "OMS")[0]
+    oms = actor_paths(client, OMS_START, "OMS")[0]
     rows = list(client.ask(oms, GetPositions()).rows)
     if args.json:
         print(json.dumps({"positions": rows}, indent=2))
         return 0
-    _print_table(rows, [("account", "ACCOUNT"), ("strategy", "STRATEGY"), ("symbol", "SYMBOL"), ("qty", "QTY"),
-                        ("avg_px", "AVGPX"), ("realized_pnl", "REALIZED PNL")])
+    print_table(rows, [("account", "ACCOUNT"), ("strategy", "STRATEGY"), ("symbol", "SYMBOL"), ("qty", "QTY"),
+                        ("avg_px", "AVGPX"), ("realized_pnl", "REALIZED PNL"), ("dividends", "DIVIDENDS")])
     return 0
 
 
@@ -100,7 +79,7 @@ def cmd_sessions(args: argparse.Namespace, client) -> int:
     from actors.broker.messages import GetSessionStatus
 
     rows = []
-    for path in _actor_of(client, SESSION_START, "broker session"):
+    for path in actor_paths(client, SESSION_START, "broker session"):
         try:
             rows.append(asdict(client.ask(path, GetSessionStatus(), timeout=3.0)))
         except VigilError as err:
@@ -108,7 +87,7 @@ def cmd_sessions(args: argparse.Namespace, client) -> int:
     if args.json:
         print(json.dumps({"sessions": rows}, indent=2))
         return 0
-    _print_table(rows, [("session", "SESSION"), ("begin_string", "FIX"), ("sender_comp_id", "SENDER"),
+    print_table(rows, [("session", "SESSION"), ("begin_string", "FIX"), ("sender_comp_id", "SENDER"),
                         ("target_comp_id", "TARGET"), ("port", "PORT"), ("logged_on", "LOGGED ON"),
                         ("next_sender_seq", "NEXT OUT"), ("next_target_seq", "NEXT IN"),
                         ("last_logon", "LAST LOGON"), ("last_error", "LAST ERROR")])
@@ -118,7 +97,7 @@ def cmd_sessions(args: argparse.Namespace, client) -> int:
 def cmd_order(args: argparse.Namespace, client) -> int:
     from actors.oms.commands import CancelOrderCommand, NewOrder, ReplaceOrderCommand
 
-    oms = _actor_of(client, OMS_START, "OMS")[0]
+    oms = actor_paths(client, OMS_START, "OMS")[0]
     if args.verb == "new":
         msg = NewOrder(symbol=args.symbol, side=args.side, qty=args.qty, price=args.price, ord_type=args.type,
                        tif=args.tif, session=args.session, strategy=args.strategy, account=args.account)

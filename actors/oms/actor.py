@@ -9,9 +9,11 @@ takes new orders only once that reconciliation is done.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from actors.broker.messages import (
@@ -42,18 +44,28 @@ from actors.oms.commands import (
     Accepted,
     Acknowledged,
     CancelOrderCommand,
+    GetCorporateActions,
+    GetHalts,
     GetOrders,
     GetPositions,
     GetRouting,
+    HaltSymbol,
     Listing,
     NewOrder,
+    ReloadCorporateActions,
     ReplaceOrderCommand,
+    ResumeSymbol,
 )
 from actors.oms.events import ORDER_CREATED
 from actors.oms.ids import EPOCH_STARTED
+from actors.oms.reference_state import CA_ORDER, CORPORATE_ACTION, HALT, POLICIES, RESUME, ReferenceState, plan
 from actors.oms.router import NoRoute, Route, pick
 from vigil.actor import Refused, VigilActor
+from vigil.corporate_actions import DEFAULT_ACTIONS, CorporateAction, load_actions
+from vigil.messages import Done
+from vigil.reference import ReferenceDataError, find_file, instruments
 
+log = logging.getLogger("vigil.oms")
 RECONCILE_RETRY = timedelta(seconds=5)
 ACK_CHECK = timedelta(milliseconds=500)
 _SIDES = {"buy": "1", "sell": "2", "1": "1", "2": "2"}
@@ -91,10 +103,27 @@ class OrderManager(VigilActor):
         self.ack_waiters: dict[str, Any] = {}  # ClOrdID -> who asked to hear of the venue's answer
         self.ack_timeout = float(config.get("ack_timeout_s", 5))
         self.unacked: dict[str, float] = {}  # ClOrdID -> when we last heard nothing about it (monotonic)
+        self.reference = ReferenceState()
+        self._load_reference_data(config)
+
+    def _load_reference_data(self, config: Any) -> None:
+        where = f"config of {self.path}"
+        self.base = Path(self.context.run_dir).resolve().parent
+        self.instruments = instruments(config.get("symbols"), where, base=self.base)
+        settings = config.get("corporate_actions") or {}
+        unknown = set(settings) - {"file", "open_orders"} if isinstance(settings, Mapping) else None
+        if unknown is None or unknown:
+            raise ValueError(f"{where}: corporate_actions takes file and open_orders, got {settings!r}")
+        self.ca_file = find_file(settings.get("file", DEFAULT_ACTIONS), self.base)
+        self.ca_policy = settings.get("open_orders", "adjust")
+        if self.ca_policy not in POLICIES:
+            raise ValueError(f"{where}: corporate_actions.open_orders must be one of {', '.join(POLICIES)}, "
+                             f"got {self.ca_policy!r}")
+        self.actions = load_actions(self.ca_file, self.instruments)
 
     # ---- state -------------------------------------------------------------
     def snapshot(self) -> Any:
-        return {"ids": self.ids.to_dict()}
+        return {"ids": self.ids.to_dict(), "reference": self.reference.to_dict()}
 
     def snapshot_rows(self) -> dict[str, Any]:
         # Orders and positions are rows, written as they change: a snapshot costs what changed since
@@ -103,6 +132,7 @@ class OrderManager(VigilActor):
 
     def restore(self, snapshot: Any) -> None:
         self.ids = ClOrdIdGenerator.from_dict(snapshot["ids"])
+        self.reference = ReferenceState.from_dict(snapshot.get("reference"))
 
     def restore_rows(self, rows: Mapping[str, Any]) -> None:
         self.blotter = Blotter.from_rows(row for key, row in rows.items() if key.startswith("order:"))
@@ -112,6 +142,11 @@ class OrderManager(VigilActor):
         kind = event.get("event") if isinstance(event, dict) else None  # else a venue record, logged as is
         if kind == EPOCH_STARTED:
             self.ids.apply(event)
+            return
+        if kind in (HALT, RESUME, CORPORATE_ACTION, CA_ORDER):
+            if kind == CORPORATE_ACTION and event["action"]["id"] not in self.reference.applied:
+                self.positions.apply_corporate_action(CorporateAction.from_dict(event["action"]))
+            self.reference.apply(event, self.blotter.open_orders())
             return
         if kind == ORDER_CREATED:
             self.ids.observe(event["cl_ord_id"])
@@ -151,6 +186,8 @@ class OrderManager(VigilActor):
             self.reply(sender, Listing(tuple(_row(o.view()) for o in orders)))
         elif isinstance(msg, GetPositions):
             self.reply(sender, Listing(tuple(_row(p) for p in self.positions)))
+        elif isinstance(msg, (HaltSymbol, ResumeSymbol, GetHalts, GetCorporateActions, ReloadCorporateActions)):
+            self.reply(sender, self._reference_command(msg))
         elif isinstance(msg, GetRouting):
             self.reply(sender, Listing(tuple({"session": r.session, "up": r.session in self.up,
                                               "reconciling": r.session in self.reconciling} for r in self.routes)))
@@ -160,6 +197,7 @@ class OrderManager(VigilActor):
     def on_wakeup(self, payload: Any) -> None:
         if payload == "ack-check":
             self._chase_unacknowledged()
+            self._corporate_actions_due()
             self.wakeupAfter(ACK_CHECK, "ack-check")
         elif isinstance(payload, tuple) and payload[0] == "reconcile" and self.reconciling.get(payload[1]) == payload[2]:
             self._reconcile(payload[1])  # no answer in time: ask again
@@ -172,6 +210,7 @@ class OrderManager(VigilActor):
             bad = "side" if side is None else "type" if ord_type is None else "tif"
             value = {"side": cmd.side, "type": cmd.ord_type, "tif": cmd.tif}[bad]
             raise Refused(f"unknown {bad} {value!r}")
+        self._refuse_if_halted(cmd.symbol)
         qty = _decimal(cmd.qty, "qty")
         price = _decimal(cmd.price, "price") if cmd.price is not None else None
         if ord_type == "2" and price is None:
@@ -221,8 +260,10 @@ class OrderManager(VigilActor):
                                                       order.side.value, str(order.qty)))
         return Accepted(request_id, order.session)
 
-    def _replace(self, cmd: ReplaceOrderCommand) -> Accepted:
+    def _replace(self, cmd: ReplaceOrderCommand, corporate_action: bool = False) -> Accepted:
         order = self._order(cmd.cl_ord_id)
+        if not corporate_action:  # the OMS's own adjustment for a split is not a trading decision
+            self._refuse_if_halted(order.symbol)
         qty = _decimal(cmd.qty, "qty") if cmd.qty is not None else None
         price = _decimal(cmd.price, "price") if cmd.price is not None else None
         if qty is None and price is None:
@@ -311,6 +352,85 @@ class OrderManager(VigilActor):
                                                           order.side.value))
         self.up.add(session)
 
+    # ---- halts and corporate actions ------------------------------------------------
+    def _refuse_if_halted(self, symbol: str) -> None:
+        reason = self.reference.halted(symbol)
+        if reason is not None:
+            raise Refused(f"{symbol} is halted ({reason}): no new orders or replaces until it is resumed")
+
+    def _reference_command(self, msg: Any) -> Any:
+        if isinstance(msg, (HaltSymbol, ResumeSymbol)):
+            if msg.symbol not in self.instruments:
+                raise Refused(f"unknown symbol {msg.symbol!r}: not in the symbol master")
+            if isinstance(msg, HaltSymbol):
+                if not str(msg.reason).strip():
+                    raise Refused("a halt needs a reason")
+                self.persist({"event": HALT, "symbol": msg.symbol, "reason": msg.reason, "at_ns": self.clock.now_ns()})
+                self.registry.event(self.path, "halt", symbol=msg.symbol, reason=msg.reason)
+            elif self.reference.halted(msg.symbol) is None:
+                raise Refused(f"{msg.symbol} is not halted")
+            else:
+                self.persist({"event": RESUME, "symbol": msg.symbol, "at_ns": self.clock.now_ns()})
+                self.registry.event(self.path, "resume", symbol=msg.symbol)
+            return Done()
+        if isinstance(msg, GetHalts):
+            return Listing(tuple({"symbol": s, "reason": h["reason"], "since_ns": h["at_ns"]}
+                                 for s, h in sorted(self.reference.halts.items())))
+        if isinstance(msg, ReloadCorporateActions):
+            try:
+                self.actions = load_actions(self.ca_file, self.instruments)
+            except ReferenceDataError as err:
+                raise Refused(f"kept the {len(self.actions)} action(s) loaded before: {err}") from None
+            self._corporate_actions_due()
+            return Done()
+        return Listing(tuple(self._action_row(a) for a in self._known_actions()))
+
+    def _known_actions(self) -> list[CorporateAction]:
+        known = {a.id: a for a in self.actions}
+        known.update(self.reference.applied)  # as applied, even if the file has changed since
+        return sorted(known.values(), key=lambda a: (a.effective_ns, a.id))
+
+    def _action_row(self, action: CorporateAction) -> dict:
+        waiting = sorted(c for c, ids in self.reference.pending.items() if action.id in ids)
+        applied_at = self.reference.applied_at.get(action.id)
+        return {**action.to_dict(), "status": "pending" if applied_at is None else "applied",
+                "applied_at_ns": applied_at, "orders_waiting": waiting}
+
+    def _corporate_actions_due(self) -> None:
+        """Apply every action whose time has come, once; then adjust the open orders waiting on one."""
+        now = self.clock.now_ns()
+        for action in self.actions:
+            if action.effective_ns > now:
+                break
+            if action.id not in self.reference.applied:
+                self.persist({"event": CORPORATE_ACTION, "action": action.to_dict(), "at_ns": now})
+                orders = sum(action.id in ids for ids in self.reference.pending.values())
+                self.registry.event(self.path, "corporate_action", id=action.id, symbol=action.symbol,
+                                    action=action.describe(), open_orders=str(orders), policy=self.ca_policy)
+        for cl_ord_id, action_ids in list(self.reference.pending.items()):
+            self._adjust_for(cl_ord_id, self.reference.applied[action_ids[0]])
+
+    def _adjust_for(self, cl_ord_id: str, action: CorporateAction) -> None:
+        order = self.blotter.find(cl_ord_id)
+        if order is None or not order.is_open:
+            self.persist({"event": CA_ORDER, "cl_ord_id": cl_ord_id, "action": action.id, "outcome": "closed"})
+            return
+        if order.session not in self.up or order.pending or order.uncertain or order.status is OrdStatus.PENDING_NEW:
+            return  # the venue must hear of it: try again on the next check
+        adjustment = plan(order, action, self.ca_policy, self.instruments[order.symbol])
+        # Logged before the request: after a crash in between the order is not adjusted twice.
+        self.persist({"event": CA_ORDER, "cl_ord_id": cl_ord_id, "action": action.id, "outcome": adjustment.outcome,
+                      "qty": _text(adjustment.qty), "price": _text(adjustment.price)})
+        try:
+            if adjustment.outcome == "cancel":
+                self._cancel(CancelOrderCommand(order.cl_ord_id))
+            elif adjustment.outcome == "replace":
+                self._replace(ReplaceOrderCommand(order.cl_ord_id, str(adjustment.qty), _text(adjustment.price)),
+                              corporate_action=True)
+        except Refused as why:
+            log.warning("corporate action %s: could not %s order %s: %s", action.id, adjustment.outcome,
+                        cl_ord_id, why)
+
     def _not_sent(self, msg: NotSent) -> None:
         order = self.blotter.find(msg.cl_ord_id)
         if order is None:
@@ -327,6 +447,10 @@ class OrderManager(VigilActor):
         self.persist(record.to_dict())
         if msg.cl_ord_id in self.ack_waiters:
             self._acknowledge(msg.cl_ord_id)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _row(view: Any) -> dict:

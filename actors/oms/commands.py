@@ -74,3 +74,31 @@ class Listing:
 @dataclass(frozen=True)
 class GetRouting:
     """Which sessions take new orders now (logged on and reconciled)."""
+
+
+@dataclass(frozen=True)
+class HaltSymbol:
+    """Stop new orders (and replaces) in a symbol; cancels still go through."""
+
+    symbol: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResumeSymbol:
+    symbol: str
+
+
+@dataclass(frozen=True)
+class GetHalts:
+    """Answered with a Listing: symbol, reason, since (UTC ns)."""
+
+
+@dataclass(frozen=True)
+class GetCorporateActions:
+    """Answered with a Listing: every known action, applied or not, and orders still to adjust."""
+
+
+@dataclass(frozen=True)
+class ReloadCorporateActions:
+    """Read the corporate-actions file again (a bad file is refused and the old list kept)."""

@@ -8,6 +8,12 @@ fill is removed or replaced and the fold rerun, so a fill followed by its bust
 leaves the position exactly as it was. `compact()` folds the fills into an opening
 balance (e.g. at the day's roll); a bust of a fill compacted away is booked as the
 opposite trade.
+
+A corporate action is an entry in the same sequence ("~ca:" + its id, so no
+ClOrdID-based fill id can match): a split scales the quantity up and the
+average price down by its ratio, a cash dividend adds qty x amount to
+`dividends`. A bust of a fill from before a split then refolds exactly.
+Fractional shares a split leaves are kept (no cash in lieu here).
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from typing import Any
 
 from actors.oms._num import ZERO, dec
 from actors.oms.fills import Fill, FillKind
+from vigil.corporate_actions import CorporateAction
 
 Key = tuple[str, str, str]
 
@@ -33,28 +40,47 @@ class PositionView:
     avg_px: Decimal
     """Average price of the open quantity; 0 when flat."""
     realized_pnl: Decimal
+    dividends: Decimal = ZERO
+    """Cash dividends earned (negative: owed on a short position)."""
 
 
-def _step(state: tuple[Decimal, Decimal, Decimal], signed: Decimal, px: Decimal) -> tuple[Decimal, Decimal, Decimal]:
-    qty, avg, realized = state
+State = tuple[Decimal, Decimal, Decimal, Decimal]  # qty, avg_px, realized, dividends
+FLAT: State = (ZERO, ZERO, ZERO, ZERO)
+ACTION_PREFIX = "~ca:"
+
+
+def _step(state: State, signed: Decimal, px: Decimal) -> State:
+    qty, avg, realized, dividends = state
     if signed == 0:
         return state
     if qty == 0:
-        return signed, px, realized
+        return signed, px, realized, dividends
     if (qty > 0) == (signed > 0):
         new = qty + signed
-        return new, (avg * abs(qty) + px * abs(signed)) / abs(new), realized
+        return new, (avg * abs(qty) + px * abs(signed)) / abs(new), realized, dividends
     closed = min(abs(signed), abs(qty))
     realized += closed * (px - avg) * (1 if qty > 0 else -1)
     new = qty + signed
     if new == 0:
-        return ZERO, ZERO, realized
-    return new, (avg if (new > 0) == (qty > 0) else px), realized
+        return ZERO, ZERO, realized, dividends
+    return new, (avg if (new > 0) == (qty > 0) else px), realized, dividends
+
+
+def _corporate_action(state: State, ratio: Decimal, amount: Decimal) -> State:
+    """ratio: new shares per old (1 for a dividend); amount: cash per share (0 for a split)."""
+    qty, avg, realized, dividends = state
+    return qty * ratio, avg / ratio, realized, dividends + qty * amount
+
+
+def _fold(state: State, fill_id: str, signed: Decimal, px: Decimal) -> State:
+    if fill_id.startswith(ACTION_PREFIX):
+        return _corporate_action(state, signed, px)
+    return _step(state, signed, px)
 
 
 class _Position:
     def __init__(self) -> None:
-        self.opening = (ZERO, ZERO, ZERO)
+        self.opening = FLAT
         self.fills: list[tuple[str, Decimal, Decimal]] = []
         self.state = self.opening
         self.seen: set[str] = set()  # every fill_id booked here, busted and compacted ones too
@@ -64,12 +90,12 @@ class _Position:
 
     def add(self, fill_id: str, signed: Decimal, px: Decimal) -> None:
         self.fills.append((fill_id, signed, px))
-        self.state = _step(self.state, signed, px)
+        self.state = _fold(self.state, fill_id, signed, px)
 
     def refold(self) -> None:
         state = self.opening
-        for _, signed, px in self.fills:
-            state = _step(state, signed, px)
+        for fill_id, signed, px in self.fills:
+            state = _fold(state, fill_id, signed, px)
         self.state = state
 
 
@@ -105,10 +131,23 @@ class Positions:
         self._changed.add((fill.account, fill.strategy, fill.symbol))
         return True
 
+    def apply_corporate_action(self, action: CorporateAction) -> list[Key]:
+        """Book `action` on every position in its symbol, once; returns the keys it changed."""
+        fill_id = ACTION_PREFIX + action.id
+        ratio = Decimal(action.ratio.numerator) / Decimal(action.ratio.denominator)
+        changed = []
+        for key, pos in self._positions.items():
+            if key[2] == action.symbol and fill_id not in pos.seen:
+                pos.add(fill_id, ratio, action.amount)
+                pos.seen.add(fill_id)
+                changed.append(key)
+        self._changed.update(changed)
+        return changed
+
     def get(self, account: str, strategy: str, symbol: str) -> PositionView:
         pos = self._positions.get((account, strategy, symbol))
-        qty, avg, realized = pos.state if pos else (ZERO, ZERO, ZERO)
-        return PositionView(account, strategy, symbol, qty, avg, realized)
+        qty, avg, realized, dividends = pos.state if pos else FLAT
+        return PositionView(account, strategy, symbol, qty, avg, realized, dividends)
 
     def __iter__(self):
         return (self.get(*key) for key in self._positions)
@@ -135,7 +174,8 @@ class Positions:
         positions = cls()
         for row in rows:
             pos = _Position()
-            pos.opening = tuple(dec(v) for v in row["opening"])  # type: ignore[assignment]
+            opening = [dec(v) for v in row["opening"]]
+            pos.opening = (*opening, *FLAT[len(opening):])  # type: ignore[assignment]  # rows before dividends had 3
             pos.fills = [(fid, dec(q), dec(p)) for fid, q, p in row["fills"]]
             pos.seen = set(row["seen"])
             pos.refold()

@@ -1,0 +1,141 @@
+"""Trading halts and corporate actions, end to end: the OMS, real FIX sessions and the simulated venue."""
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+
+import pytest
+from harness import wait_for
+from topologies import trading
+from test_trading import OMS, new, order, ready, wait_status
+
+from actors.oms.commands import CancelOrderCommand, GetPositions, ReplaceOrderCommand
+from venues.participant import RawFixClient
+from vigil.errors import VigilError
+from vigil.procs import free_port
+
+
+@pytest.fixture
+def ports():
+    return {"fix": free_port(), "md": free_port()}
+
+
+def cli(run, *args):
+    result = run.cli(*args, "--run-dir", str(run.run_dir))
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_a_halt_blocks_new_orders_and_replaces_but_not_cancels_and_survives_an_oms_restart(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    resting = new(run, price="99", session="fix-a")
+    wait_status(run, resting, "New")
+
+    assert cli(run, "halt", "ACME", "--reason", "news pending") == (0, "ACME halted\n")
+    with pytest.raises(VigilError, match=r"ACME is halted \(news pending\)"):
+        new(run, price="99")
+    rc, out = cli(run, "order", "new", "--symbol", "ACME", "--side", "buy", "--qty", "5", "--price", "99")
+    assert rc != 0 and "ACME is halted (news pending)" in out
+    with pytest.raises(VigilError, match="ACME is halted"):
+        run.client.ask(OMS, ReplaceOrderCommand(resting, price="98"))
+    new(run, symbol="EURUSD", qty="1000", price="1.05")  # other symbols trade on
+    rc, out = cli(run, "halts", "--json")
+    [halt] = json.loads(out)["halts"]
+    assert (halt["symbol"], halt["reason"]) == ("ACME", "news pending")
+    assert [e["symbol"] for e in run.events("halt")] == ["ACME"]
+
+    run.wait_running(OMS, not_pid=run.kill(OMS))  # the halt is in the OMS's event log
+    ready(run)
+    with pytest.raises(VigilError, match="ACME is halted"):
+        new(run, price="99")
+    run.client.ask(OMS, CancelOrderCommand(order(run, resting)["cl_ord_id"]))  # getting out is always allowed
+    wait_status(run, resting, "Canceled")
+
+    assert cli(run, "resume", "ACME") == (0, "ACME resumed\n")
+    wait_status(run, new(run, price="99", session="fix-a"), "New")
+    assert json.loads(cli(run, "halts", "--json")[1]) == {"halts": []}
+
+
+def test_bad_halt_commands_are_refused_with_the_reason(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    rc, out = cli(run, "halt", "NOPE", "--reason", "x")
+    assert rc != 0 and "unknown symbol 'NOPE'" in out
+    rc, out = cli(run, "halt", "ACME")
+    assert rc == 2 and "--reason" in out
+    rc, out = cli(run, "resume", "ACME")
+    assert rc != 0 and "ACME is not halted" in out
+    wait_status(run, new(run, price="99", session="fix-a"), "New")  # nothing was halted by any of it
+
+
+def _actions_file(tmp_path, *entries):
+    path = tmp_path / "corporate_actions.yaml"
+    path.write_text("actions:\n" + "".join(f"  - {json.dumps(e)}\n" for e in entries))
+    return path
+
+
+def _iso(seconds_from_now: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds_from_now))
+
+
+@pytest.mark.parametrize("policy", ["adjust", "cancel"])
+def test_a_split_and_a_dividend_adjust_resting_orders_at_the_venue_and_positions(vigil, ports, tmp_path, policy):
+    actions = _actions_file(tmp_path)  # none yet: they are loaded with `vigil corporate-actions reload`
+    run = ready(vigil(trading(ports, oms_config=f"    corporate_actions: {{file: {actions}, open_orders: {policy}}}\n"))
+                .start())
+    with RawFixClient(ports["fix"], "TESTER") as tester:
+        tester.new_order("ACME", "2", 6, "100.00")
+        wait_status(run, new(run, qty="6", price="100.00", session="fix-a"), "Filled")  # long 6 @ 100
+    buy = new(run, qty="10", price="99.51", session="fix-a")
+    sell = new(run, side="sell", qty="7", price="100.55", session="fix-a")
+    wait_status(run, buy, "New"), wait_status(run, sell, "New")
+
+    _actions_file(tmp_path, {"id": "ACME-div", "symbol": "ACME", "type": "dividend", "amount": 0.5,
+                             "effective": _iso(-2)},
+                  {"id": "ACME-split", "symbol": "ACME", "type": "split", "ratio": "2:1", "effective": _iso(-1)},
+                  {"id": "ACME-later", "symbol": "ACME", "type": "split", "ratio": "3:1", "effective": _iso(3600)})
+    rc, out = cli(run, "corporate-actions", "reload", "--json")
+    assert rc == 0, out
+
+    if policy == "adjust":
+        # dividend: the buy limit drops by 0.50 (99.01); then the split: twice the quantity at half the
+        # price, rounded never towards aggression (buy 49.505 -> 49.50, sell 50.275 -> 50.28)
+        b = wait_for(lambda: (o := order(run, buy))["qty"] == "20" and o["status"] == "New" and o,
+                     what="the buy adjusted for the dividend, then the split, and the venue agreeing")
+        s = wait_for(lambda: (o := order(run, sell))["qty"] == "14" and o["status"] == "New" and o,
+                     what="the sell adjusted for the split")
+        assert (Decimal(b["price"]), b["leaves_qty"]) == (Decimal("49.50"), "20")
+        assert (Decimal(s["price"]), s["leaves_qty"]) == (Decimal("50.28"), "14")
+        with RawFixClient(ports["fix"], "TESTER") as tester:  # the venue's book holds the new terms
+            tester.new_order("ACME", "2", 20, "49.50")
+            wait_status(run, buy, "Filled")
+    else:
+        wait_status(run, buy, "Canceled"), wait_status(run, sell, "Canceled")
+
+    [pos] = run.client.ask(OMS, GetPositions()).rows
+    base = (Decimal(12), Decimal(50), Decimal(3))  # 6 @ 100 split 2:1; 6 x 0.50 dividend before the split
+    if policy == "adjust":  # plus the 20 bought @ 49.50
+        base = (Decimal(32), (Decimal(600) + 20 * Decimal("49.50")) / 32, Decimal(3))
+    assert (Decimal(pos["qty"]), Decimal(pos["avg_px"]), Decimal(pos["dividends"])) == base
+
+    def settled():  # a cancelled order leaves the list of orders to adjust at the OMS's next check
+        rows = json.loads(cli(run, "corporate-actions", "--json")[1])["corporate_actions"]
+        return {a["id"]: (a["status"], a["orders_waiting"]) for a in rows}
+    wait_for(lambda: settled() == {"ACME-div": ("applied", []), "ACME-split": ("applied", []),
+                                   "ACME-later": ("pending", [])}, what=f"actions settled (now {settled()})")
+    assert sorted(e["id"] for e in run.events("corporate_action")) == ["ACME-div", "ACME-split"]
+
+    run.wait_running(OMS, not_pid=run.kill(OMS))  # applied once: a restart books nothing again
+    ready(run)
+    [again] = run.client.ask(OMS, GetPositions()).rows
+    assert (Decimal(again["qty"]), Decimal(again["dividends"])) == base[::2]
+
+
+def test_a_bad_corporate_actions_file_is_refused_on_reload_and_the_old_one_kept(vigil, ports, tmp_path):
+    actions = _actions_file(tmp_path, {"id": "A", "symbol": "ACME", "type": "split", "ratio": "2:1",
+                                       "effective": "2099-01-01T00:00:00Z"})
+    run = ready(vigil(trading(ports, oms_config=f"    corporate_actions: {{file: {actions}}}\n")).start())
+    actions.write_text("actions:\n  - {id: B, symbol: ACME, type: split, ratio: 'two for one', effective: 2099-01-01}\n")
+    rc, out = cli(run, "corporate-actions", "reload")
+    assert rc != 0 and "kept the 1 action(s) loaded before" in out and "action B: ratio must be" in out
+    rows = json.loads(cli(run, "corporate-actions", "--json")[1])["corporate_actions"]
+    assert [(r["id"], r["status"]) for r in rows] == [("A", "pending")]

@@ -1,0 +1,28 @@
+"""What the operator CLI commands share: finding actors of a kind, and printing tables."""
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.errors import VigilError
+
+
+def actor_paths(client, start: str, what: str) -> list[str]:
+    paths = [a["path"] for a in client.actors() if a.get("start") == start]
+    if not paths:
+        raise VigilError(f"the running topology has no {what} ({start})")
+    return paths
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:
+    table = [[title for _, title in columns]] + [[_text(r.get(key)) for key, _ in columns] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -108,18 +108,19 @@ class OrderManager(VigilActor):
 
     def _load_reference_data(self, config: Any) -> None:
         where = f"config of {self.path}"
-        self.base = Path(self.context.run_dir).resolve().parent
-        self.instruments = instruments(config.get("symbols"), where, base=self.base)
+        base = Path(self.context.run_dir).resolve().parent
+        self.instruments = instruments(config.get("symbols"), where, base=base)
         settings = config.get("corporate_actions") or {}
         unknown = set(settings) - {"file", "open_orders"} if isinstance(settings, Mapping) else None
         if unknown is None or unknown:
             raise ValueError(f"{where}: corporate_actions takes file and open_orders, got {settings!r}")
-        self.ca_file = find_file(settings.get("file", DEFAULT_ACTIONS), self.base)
+        self.ca_file = find_file(settings.get("file", DEFAULT_ACTIONS), base)
         self.ca_policy = settings.get("open_orders", "adjust")
         if self.ca_policy not in POLICIES:
             raise ValueError(f"{where}: corporate_actions.open_orders must be one of {', '.join(POLICIES)}, "
                              f"got {self.ca_policy!r}")
         self.actions = load_actions(self.ca_file, self.instruments)
+        self.next_action_ns = 0  # when the next action not applied yet takes effect: check at once
 
     # ---- state -------------------------------------------------------------
     def snapshot(self) -> Any:
@@ -156,6 +157,7 @@ class OrderManager(VigilActor):
 
     def on_running(self) -> None:
         self.persist(self.ids.begin_epoch(self.clock.now_ns() // 1_000_000_000))
+        self._corporate_actions_due()  # one that took effect while we were down applies before any new order
         if self.blotter.open_orders():  # whatever happened while we were down is unknown until reconciled
             self.persist(self.blotter.mark_uncertain(None, "OMS restarted"))
         for route in self.routes:  # sessions that stayed up will not announce themselves: ask
@@ -210,6 +212,8 @@ class OrderManager(VigilActor):
             bad = "side" if side is None else "type" if ord_type is None else "tif"
             value = {"side": cmd.side, "type": cmd.ord_type, "tif": cmd.tif}[bad]
             raise Refused(f"unknown {bad} {value!r}")
+        if self.clock.now_ns() >= self.next_action_ns:  # a new order is in post-action terms: never adjust it
+            self._corporate_actions_due()
         self._refuse_if_halted(cmd.symbol)
         qty = _decimal(cmd.qty, "qty")
         price = _decimal(cmd.price, "price") if cmd.price is not None else None
@@ -399,6 +403,8 @@ class OrderManager(VigilActor):
     def _corporate_actions_due(self) -> None:
         """Apply every action whose time has come, once; then adjust the open orders waiting on one."""
         now = self.clock.now_ns()
+        self.next_action_ns = next((a.effective_ns for a in self.actions if a.id not in self.reference.applied
+                                    and a.effective_ns > now), 2**63)
         for action in self.actions:
             if action.effective_ns > now:
                 break

@@ -171,6 +171,13 @@ def empty_mass_status(req_id: str) -> fix.Message:
     return m
 
 
+def security_status(symbol: str, halted: bool, text: str) -> fix.Message:
+    """SecurityStatus (35=f): SecurityTradingStatus 326 is 2 (trading halt) or 3 (resume), in 4.2 and 4.4."""
+    m = new_message("f")
+    set_fields(m, ((55, symbol), (326, "2" if halted else "3"), (58, text)))
+    return m
+
+
 def fault_reject(inbound: Mapping[int, str], exec_id: str) -> fix.Message:
     """A NewOrderSingle rejected on purpose (drills): OrdRejReason 0, the reason in Text."""
     m = new_message("8")

@@ -135,6 +135,9 @@ class VenueCore:
     def _on_fix(self, event: FixEvent) -> None:
         if event.kind == "logon":
             self.logged_on.add(event.session)
+            for symbol in self.config.symbols:  # a client that logs on during a halt must hear of it
+                if self.exchange.phase(symbol) is Phase.HALTED:
+                    self._send_status(event.session, symbol)
         elif event.kind == "logout":
             self.logged_on.discard(event.session)
             if self.config.cancel_on_disconnect:
@@ -221,6 +224,11 @@ class VenueCore:
         self.publisher.quote(symbol, self.clock.now_ns(), (bid_px or 0) * tick, bid_qty or 0,
                              (ask_px or 0) * tick, ask_qty or 0)
 
+    def _send_status(self, session: str, symbol: str, text: str | None = None) -> None:
+        phase = self.exchange.phase(symbol)
+        default = "trading halt" if phase is Phase.HALTED else f"halt lifted, now {phase.name.lower()}"
+        self._send(session, codec.security_status(symbol, phase is Phase.HALTED, text or default))
+
     def _send(self, session: str, message: fix.Message) -> None:
         self.counts["reports"] += 1
         if self.faults.held_reports.offer(_client(session), (session, message)):
@@ -274,7 +282,12 @@ class VenueCore:
                 session.setNextSenderMsgSeqNum(session.getExpectedSenderNum() + n)
             self.publisher.skip_next = n
         elif cmd.kind == "phase":
+            before = {s: self.exchange.phase(s) for s in self.config.symbols}
             self._dispatch(self.exchange.set_phase(Phase[str(a["phase"]).upper()], a.get("symbol")))
+            for symbol, was in before.items():
+                if (was is Phase.HALTED) != (self.exchange.phase(symbol) is Phase.HALTED):
+                    for session in self.logged_on:
+                        self._send_status(session, symbol, a.get("text"))
         elif cmd.kind == "unsolicited_cancel":
             self._dispatch(self.exchange.venue_cancel(a["order_id"], text=a.get("text", "cancelled by the venue")))
         elif cmd.kind == "bust":

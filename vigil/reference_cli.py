@@ -50,7 +50,7 @@ def cmd_halts(args: argparse.Namespace, client) -> int:
         print(json.dumps({"halts": rows}, indent=2))
         return 0
     print_table([{**r, "since": _utc(r["since_ns"])} for r in rows],
-                [("symbol", "SYMBOL"), ("since", "SINCE"), ("reason", "REASON")])
+                [("symbol", "SYMBOL"), ("by", "BY"), ("since", "SINCE"), ("reason", "REASON")])
     return 0
 
 

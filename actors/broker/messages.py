@@ -101,6 +101,16 @@ class FromVenue:
 
 
 @dataclass(frozen=True)
+class TradingStatus:
+    """The venue halted or resumed trading in a symbol (FIX SecurityStatus, 35=f)."""
+
+    session: str
+    symbol: str
+    halted: bool
+    text: str
+
+
+@dataclass(frozen=True)
 class NotSent:
     """A command the session could not put on the wire (not logged on, encoding failed)."""
 

@@ -26,6 +26,7 @@ from actors.broker.messages import (
     RequestStatus,
     SessionStatus,
     SubmitOrder,
+    TradingStatus,
 )
 from vigil import telemetry
 from vigil.actor import Refused, VigilActor
@@ -35,7 +36,9 @@ from vigil.fix.settings import SessionConfig, write_settings
 from vigil.lifecycle import State
 
 TRACES_KEPT = 10_000
-_NAMES = {"8": "ExecutionReport", "9": "OrderCancelReject", "3": "Reject", "j": "BusinessMessageReject"}
+_NAMES = {"8": "ExecutionReport", "9": "OrderCancelReject", "3": "Reject", "j": "BusinessMessageReject",
+          "f": "SecurityStatus"}
+_TRADING_STATUS = {"2": True, "3": False, "17": False}  # SecurityTradingStatus: halt; resume, ready to trade
 
 
 class BrokerSession(VigilActor):
@@ -124,6 +127,8 @@ class BrokerSession(VigilActor):
             reject = codec.venue_reject(m, original)
             self.last_error = reject.message
             self._tell_oms(FromVenue(self.spec.id, reject))
+        elif msg_type == "f" and m.get(326) in _TRADING_STATUS:
+            self._tell_oms(TradingStatus(self.spec.id, m.get(55, ""), _TRADING_STATUS[m[326]], m.get(58, "")))
 
     def _tell_oms(self, msg: Any) -> None:
         try:

@@ -26,6 +26,7 @@ from actors.broker.messages import (
     RequestStatus,
     SessionStatus,
     SubmitOrder,
+    TradingStatus,
 )
 from actors.oms import (
     Blotter,
@@ -188,6 +189,8 @@ class OrderManager(VigilActor):
             self.reply(sender, Listing(tuple(_row(o.view()) for o in orders)))
         elif isinstance(msg, GetPositions):
             self.reply(sender, Listing(tuple(_row(p) for p in self.positions)))
+        elif isinstance(msg, TradingStatus):
+            self._venue_trading_status(msg)
         elif isinstance(msg, (HaltSymbol, ResumeSymbol, GetHalts, GetCorporateActions, ReloadCorporateActions)):
             self.reply(sender, self._reference_command(msg))
         elif isinstance(msg, GetRouting):
@@ -362,6 +365,23 @@ class OrderManager(VigilActor):
         if reason is not None:
             raise Refused(f"{symbol} is halted ({reason}): no new orders or replaces until it is resumed")
 
+    def _venue_trading_status(self, msg: TradingStatus) -> None:
+        """A venue's halt stops our orders before they reach it; its resume lifts only a venue's halt
+        (an operator's halt stays until the operator resumes). Every session repeats it: once is enough."""
+        halt = self.reference.halts.get(msg.symbol)
+        if msg.halted and halt is None:
+            self._halt(msg.symbol, f"venue halt on {msg.session}: {msg.text}".rstrip(": "), by="venue")
+        elif not msg.halted and halt is not None and halt["by"] == "venue":
+            self._resume(msg.symbol)
+
+    def _halt(self, symbol: str, reason: str, by: str) -> None:
+        self.persist({"event": HALT, "symbol": symbol, "reason": reason, "by": by, "at_ns": self.clock.now_ns()})
+        self.registry.event(self.path, "halt", symbol=symbol, reason=reason, by=by)
+
+    def _resume(self, symbol: str) -> None:
+        self.persist({"event": RESUME, "symbol": symbol, "at_ns": self.clock.now_ns()})
+        self.registry.event(self.path, "resume", symbol=symbol)
+
     def _reference_command(self, msg: Any) -> Any:
         if isinstance(msg, (HaltSymbol, ResumeSymbol)):
             if msg.symbol not in self.instruments:
@@ -369,16 +389,14 @@ class OrderManager(VigilActor):
             if isinstance(msg, HaltSymbol):
                 if not str(msg.reason).strip():
                     raise Refused("a halt needs a reason")
-                self.persist({"event": HALT, "symbol": msg.symbol, "reason": msg.reason, "at_ns": self.clock.now_ns()})
-                self.registry.event(self.path, "halt", symbol=msg.symbol, reason=msg.reason)
+                self._halt(msg.symbol, msg.reason, by="operator")
             elif self.reference.halted(msg.symbol) is None:
                 raise Refused(f"{msg.symbol} is not halted")
             else:
-                self.persist({"event": RESUME, "symbol": msg.symbol, "at_ns": self.clock.now_ns()})
-                self.registry.event(self.path, "resume", symbol=msg.symbol)
+                self._resume(msg.symbol)
             return Done()
         if isinstance(msg, GetHalts):
-            return Listing(tuple({"symbol": s, "reason": h["reason"], "since_ns": h["at_ns"]}
+            return Listing(tuple({"symbol": s, "reason": h["reason"], "by": h["by"], "since_ns": h["at_ns"]}
                                  for s, h in sorted(self.reference.halts.items())))
         if isinstance(msg, ReloadCorporateActions):
             try:

@@ -7,7 +7,7 @@ order of its symbol then waits in `pending` until the OMS has sent its cancel
 or replace (or found it closed), which logs `ca_order` and takes it out.
 
 Events
-    {"event": "halt", "symbol", "reason", "at_ns"}      {"event": "resume", "symbol", "at_ns"}
+    {"event": "halt", "symbol", "reason", "by": "operator"|"venue", "at_ns"}      {"event": "resume", "symbol", "at_ns"}
     {"event": "corporate_action", "action": {...}, "at_ns"}
     {"event": "ca_order", "cl_ord_id", "action", "outcome": "replace"|"cancel"|"keep"|"closed", "qty", "price"}
 """
@@ -52,7 +52,7 @@ def plan(order: Any, action: CorporateAction, policy: str, instrument: Instrumen
 
 class ReferenceState:
     def __init__(self) -> None:
-        self.halts: dict[str, dict[str, Any]] = {}  # symbol -> {"reason", "at_ns"}
+        self.halts: dict[str, dict[str, Any]] = {}  # symbol -> {"reason", "by", "at_ns"}
         self.applied: dict[str, CorporateAction] = {}
         self.applied_at: dict[str, int] = {}
         self.pending: dict[str, list[str]] = {}  # ClOrdID -> ids of the actions it waits on, in order
@@ -66,7 +66,8 @@ class ReferenceState:
         """Apply one of the events above; False when it is not one of them."""
         kind = event.get("event")
         if kind == HALT:
-            self.halts[event["symbol"]] = {"reason": event["reason"], "at_ns": event["at_ns"]}
+            self.halts[event["symbol"]] = {"reason": event["reason"], "by": event.get("by", "operator"),
+                                           "at_ns": event["at_ns"]}
         elif kind == RESUME:
             self.halts.pop(event["symbol"], None)
         elif kind == CORPORATE_ACTION:

@@ -10,7 +10,8 @@ from harness import wait_for
 from topologies import trading
 from test_trading import OMS, new, order, ready, wait_status
 
-from actors.oms.commands import CancelOrderCommand, GetPositions, ReplaceOrderCommand
+from actors.oms.commands import CancelOrderCommand, GetHalts, GetPositions, ReplaceOrderCommand
+from venues.faults import VenueCommand
 from venues.participant import RawFixClient
 from vigil.errors import VigilError
 from vigil.procs import free_port
@@ -139,3 +140,32 @@ def test_a_bad_corporate_actions_file_is_refused_on_reload_and_the_old_one_kept(
     assert rc != 0 and "kept the 1 action(s) loaded before" in out and "action B: ratio must be" in out
     rows = json.loads(cli(run, "corporate-actions", "--json")[1])["corporate_actions"]
     assert [(r["id"], r["status"]) for r in rows] == [("A", "pending")]
+
+
+def test_a_venue_halt_reaches_the_oms_and_its_resume_lifts_only_the_venues_halt(vigil, ports):
+    run = ready(vigil(trading(ports)).start())
+    halts = lambda: {r["symbol"]: r for r in run.client.ask(OMS, GetHalts()).rows}  # noqa: E731
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "halted", "symbol": "ACME", "text": "news pending"}))
+    halt = wait_for(lambda: halts().get("ACME"), what="the venue's SecurityStatus halt at the OMS")
+    assert halt["by"] == "venue" and halt["reason"].endswith(": news pending"), halt
+    with pytest.raises(VigilError, match="ACME is halted"):
+        new(run, price="99")
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "continuous", "symbol": "ACME"}))
+    wait_for(lambda: "ACME" not in halts(), what="the venue's resume lifting the halt")
+    wait_status(run, new(run, price="99", session="fix-a"), "New")
+
+    # an operator's halt outlives a venue's halt and resume
+    assert cli(run, "halt", "ACME", "--reason", "risk review")[0] == 0
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "halted", "symbol": "ACME"}))
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "continuous", "symbol": "ACME"}))
+    run.kill("root/trading/fix-b")  # a session that logs on again hears the current status: no halt
+    run.wait_running("root/trading/fix-b")
+    ready(run)
+    assert halts()["ACME"]["reason"] == "risk review" and halts()["ACME"]["by"] == "operator"
+
+    # a session that logs on during a venue halt hears of it at logon
+    assert cli(run, "resume", "ACME")[0] == 0
+    run.kill("root/trading/fix-a"), run.kill("root/trading/fix-b")
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "halted", "symbol": "ACME"}))
+    run.wait_running("root/trading/fix-a"), run.wait_running("root/trading/fix-b")
+    assert wait_for(lambda: halts().get("ACME"), what="the halt learnt at logon")["by"] == "venue"

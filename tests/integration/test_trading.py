@@ -8,7 +8,8 @@ import pytest
 from harness import wait_for
 from topologies import trading
 
-from actors.oms.commands import Acknowledged, CancelOrderCommand, GetOrders, GetPositions, GetRouting, NewOrder, ReplaceOrderCommand
+from actors.oms.commands import (Acknowledged, CancelOrderCommand, GetHalts, GetOrders, GetPositions, GetRouting, NewOrder,
+                                 ReplaceOrderCommand)
 from venues.faults import VenueCommand
 from venues.participant import RawFixClient
 from vigil import telemetry
@@ -341,12 +342,14 @@ def test_trading_phases_over_fix_auction_halt_and_close(vigil, ports):
         row = wait_status(run, bid, "PartiallyFilled")
         assert row["cum_qty"] == "4" and row["leaves_qty"] == "2"
 
-    run.client.ask("root/venue", VenueCommand("phase", {"phase": "halted", "symbol": "ACME"}))
-    halted = new(run, price="95", session="fix-a")
-    assert "halt" in wait_status(run, halted, "Rejected")["reason"].lower()
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "halted", "symbol": "ACME", "text": "LULD pause"}))
+    wait_for(lambda: run.client.ask(OMS, GetHalts()).rows, what="the venue's halt (SecurityStatus) at the OMS")
+    with pytest.raises(VigilError, match=r"ACME is halted \(venue halt on fix-.: LULD pause\)"):
+        new(run, price="95", session="fix-a")  # refused before it reaches the venue
     run.client.ask("root/venue", VenueCommand("phase", {"phase": "closed", "symbol": "ACME"}))
     row = wait_status(run, bid, "Expired")  # a DAY order ends with the session
     assert row["cum_qty"] == "4"
+    wait_for(lambda: not run.client.ask(OMS, GetHalts()).rows, what="the halt lifted when the venue left it")
 
 
 def test_an_orders_trace_runs_from_the_request_through_fix_to_the_venues_report(vigil, ports, tmp_path):

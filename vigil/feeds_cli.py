@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from datetime import datetime, timezone
 from typing import Callable
 
 from vigil.errors import VigilError
@@ -60,11 +61,25 @@ def cmd_feeds(args: argparse.Namespace, client) -> int:
         quarantined = row.get("quarantined") or {}
         row["quarantined_text"] = ", ".join(f"{rule} {n}" for rule, n in quarantined.items()) or "0"
         row["gaps_text"] = f"{row.get('gaps', 0)} ({row.get('missing', 0)} missing)"
-    print_table(rows, [("feed", "FEED"), ("active", "ACTIVE"), ("state", "STATE"), ("delivered", "DELIVERED"),
-                        ("quarantined_text", "QUARANTINED"), ("gaps_text", "GAPS"),
-                        ("last_message_age_ms", "LAST MSG AGE MS"), ("failovers", "FAILOVERS"),
-                        ("last_switch", "LAST SWITCH")])
+        row["source_text"] = _source_text(row)
+    print_table(rows, [("feed", "FEED"), ("active", "ACTIVE"), ("source_text", "SOURCE"), ("state", "STATE"),
+                       ("delivered", "DELIVERED"), ("quarantined_text", "QUARANTINED"), ("gaps_text", "GAPS"),
+                       ("last_message_age_ms", "LAST MSG AGE MS"), ("failovers", "FAILOVERS"),
+                       ("last_switch", "LAST SWITCH")])
     return 0
+
+
+def _source_text(row: dict) -> str:
+    """"subscribed" for a ZeroMQ source; a file's state, how much of it is read and where its clock is."""
+    state = row.get("source_state") or ""
+    if row.get("read") is None:
+        return state
+    text = f"{state} ({row['read']} read"
+    if row.get("recorded_time_ns"):
+        at = datetime.fromtimestamp(row["recorded_time_ns"] / 1e9, tz=timezone.utc)
+        text += f", at {at.isoformat(timespec='milliseconds').replace('+00:00', 'Z')}"
+    text += ")"
+    return f"{text}: {row['source_error']}" if row.get("source_error") else text
 
 
 def cmd_quarantine(args: argparse.Namespace, client) -> int:

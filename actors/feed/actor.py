@@ -5,9 +5,12 @@ publishes the good ones to subscribers, quarantines the rest, and fails over.
       start: actors.feed.actor:Feed
       config:
         primary: tcp://127.0.0.1:19202        # a venue's market data (venues/marketdata.py wire format)
+                                              # or a recorded file: {file: PATH, speed: 1.0 | N | max}
+                                              # (actors/feed/file_source.py; then no backup)
         backup: tcp://127.0.0.1:19203         # optional: the same publisher's second line
         publish: tcp://127.0.0.1:19210        # optional (default: a free port, in the registry as `md`)
         symbols: reference/symbols.yaml       # a symbol master file, a list of its symbols, or inline
+        corporate_actions: reference/corporate_actions.yaml  # optional: splits and dividends rescale the band
         validation: {band_pct: 5, max_age_ms: 5000, ...}   # actors/feed/validation.py
         failover: {stale_ms: 2000, failback: auto, ...}    # actors/feed/failover.py
 
@@ -17,11 +20,19 @@ never delivered again, so a switch between two lines of one publisher (which
 number alike) neither repeats nor reorders anything. The feed is the tick
 path: no span and no Redis round trip per message; quarantined messages go to
 Redis in one pipeline per batch read.
+
+A file source is read in the actor's own loop, BATCH frames a turn at most: more
+frames due come back through the wake-up pipe after Thespian's turn, and the
+next frame of a paced replay through one timed wake-up. Its frames are judged on
+the recording's clock (file_source.py), and a restarted file feed plays the file
+again from its start, counters from zero, so a replay always reaches the same
+verdicts.
 """
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,11 +43,15 @@ import zmq
 from actors.feed.batch import BATCH_PREFIX, check_batch
 from actors.feed.commands import FeedStatus, GetFeedStatus, SwitchSource
 from actors.feed.failover import BACKUP, PRIMARY, FailoverConfig, FailoverPolicy, SourceHealth
+from actors.feed.file_source import (FAILED, FINISHED, WAITING, FileSource, FileSourceConfig, FileSourceError,
+                                     source_setting)
 from actors.feed.validation import RULES, Rejection, ValidationConfig, Validator
 from vigil.actor import Refused, VigilActor
+from vigil.clock import Clock
+from vigil.corporate_actions import CorporateAction, load_actions
 from vigil.lifecycle import State
 from vigil.messages import Done
-from vigil.reference import instruments
+from vigil.reference import Instrument, ReferenceDataError, find_file, instruments, load_master
 
 TICK = timedelta(milliseconds=100)
 BATCH = 2_000
@@ -60,14 +75,31 @@ class Feed(VigilActor):
         config = dict(config or {})
         where = self.path
         if not config.get("primary"):
-            raise ValueError(f"{where}: config needs 'primary' (the endpoint of the main source)")
-        self.sources = {PRIMARY: str(config["primary"])}
-        if config.get("backup"):
-            self.sources[BACKUP] = str(config["backup"])
-        self.publish_endpoint = str(config.get("publish", "tcp://127.0.0.1:*"))
+            raise ValueError(f"{where}: config needs 'primary' (the endpoint of the main source, or {{file: PATH}})")
         base = Path(self.context.run_dir).resolve().parent
-        self.validator = Validator(instruments(config.get("symbols"), where, base=base),
-                                   ValidationConfig.from_mapping(config.get("validation"), where))
+        symbols = instruments(config.get("symbols"), where, base=base)
+        primary = source_setting(config["primary"], f"{where}: primary", base, symbols)
+        self.file: FileSource | None = None
+        self.market_clock: Clock = self.clock
+        """What the feed judges time by: the machine's, or a file's recorded clock."""
+        if isinstance(primary, FileSourceConfig):
+            if config.get("backup"):
+                raise FileSourceError(f"{where}: backup: a feed replaying a file has no backup (the file is its "
+                                      f"only source)")
+            self.file = FileSource(primary, self.clock, f"{where}: primary")
+            self.market_clock = self.file.clock
+            self.sources = {PRIMARY: primary.describe()}
+        else:
+            self.sources = {PRIMARY: primary}
+        if config.get("backup"):
+            backup = source_setting(config["backup"], f"{where}: backup", base, symbols)
+            if not isinstance(backup, str):
+                raise FileSourceError(f"{where}: backup must be a ZeroMQ endpoint (a file can only be the primary)")
+            self.sources[BACKUP] = backup
+        self.publish_endpoint = str(config.get("publish", "tcp://127.0.0.1:*"))
+        self.validator = Validator(symbols, ValidationConfig.from_mapping(config.get("validation"), where),
+                                   _corporate_actions(config.get("corporate_actions"), where, base,
+                                                      config.get("symbols"), symbols))
         self.failover = FailoverConfig.from_mapping(config.get("failover"), where)
         self.policy = FailoverPolicy(self.failover, BACKUP in self.sources)
         self.active = PRIMARY
@@ -78,6 +110,9 @@ class Feed(VigilActor):
         self.gaps = self.missing = self.across_switch = 0
         self._delivered_seq: dict[str, int] = {}
         self._sockets: dict[int, tuple[str, zmq.Socket]] = {}
+        self._open = False  # sockets and pipe made (on_running) and not yet closed (on_stop)
+        self._pace_armed = False  # a timed wake-up for a paced file's next frame is on its way
+        self._end_reported = False  # the file's end (or failure) is in the tree's history
         self._pending: list[dict] = []  # quarantine records of this turn, written at its end
 
     def apply(self, event: Any, seq: int) -> None:
@@ -86,21 +121,22 @@ class Feed(VigilActor):
             self.failovers += 1
 
     def on_running(self) -> None:
-        saved = self.redis.hgetall(stats_key(self.context.name, self.spec.id))
+        saved = self.redis.hgetall(stats_key(self.context.name, self.spec.id)) if self.file is None else None
         if saved:  # counters survive a restart (up to one TICK of them may be lost with a crash)
             counts = json.loads(saved[b"counts"])
             self.delivered, self.gaps, self.missing = counts["delivered"], counts["gaps"], counts["missing"]
             self.across_switch = counts["across_switch"]
             self.quarantined.update(counts["quarantined"])
         self._zmq = zmq.Context()
-        self._pub = self._zmq.socket(zmq.PUB)
+        waits = self.file is not None and self.file.state == WAITING
+        self._pub = self._zmq.socket(zmq.XPUB if waits else zmq.PUB)  # an XPUB hears the first subscription
         self._pub.setsockopt(zmq.SNDHWM, SEND_HWM)  # past it a slow subscriber loses, the feed never waits
         self._pub.setsockopt(zmq.LINGER, 0)
         self._pub.bind(self.publish_endpoint)
         self.publish_endpoint = self._pub.getsockopt_string(zmq.LAST_ENDPOINT)
-        now = self.clock.monotonic()
+        now = self.market_clock.monotonic()
         self.health = {name: SourceHealth(self.failover, now) for name in self.sources}
-        for name, endpoint in self.sources.items():
+        for name, endpoint in ({} if self.file else self.sources).items():  # a file has no socket
             sub = self._zmq.socket(zmq.SUB)
             sub.setsockopt(zmq.LINGER, 0)
             sub.setsockopt(zmq.RCVHWM, SEND_HWM)
@@ -110,43 +146,83 @@ class Feed(VigilActor):
         self._again_r, self._again_w = os.pipe()
         os.set_blocking(self._again_r, False)
         os.set_blocking(self._again_w, False)
+        self._open = True
         self.registry.update(self.path, md=self.publish_endpoint)
+        if self.file is not None:
+            self._come_back()  # the first frames (or a subscription that came already) on the next turn
         self.wakeupAfter(TICK, "tick")
 
     # ---- the tick path ---------------------------------------------------------
     def watched_fds(self) -> list[int]:
-        return [*self._sockets, self._again_r] if self._sockets else []
+        if not self._open:
+            return []
+        waiting = self.file is not None and self.file.state == WAITING
+        return [*self._sockets, self._again_r, *([self._pub.getsockopt(zmq.FD)] if waiting else [])]
 
     def on_ready_fds(self, fds: list[int]) -> None:
+        if not self._open:
+            return
         try:
             os.read(self._again_r, 64)
         except BlockingIOError:
             pass
+        self._turn()
+
+    def _turn(self) -> None:
         more = False
         for name, sock in self._sockets.values():  # every source, ready or not: their fds are edge-triggered
-            more |= self._drain(name, sock)
+            self._take(name, _received(sock, self.market_clock.now_ns()))
+            more |= bool(sock.getsockopt(zmq.EVENTS) & zmq.POLLIN)
+        if self.file is not None:
+            more |= self._replay()
         if more:
-            os.write(self._again_w, b"!")  # come back for the rest after Thespian's turn
+            self._come_back()
         self._write_quarantine()
+        if self.validator.applied:
+            self._report_actions()
 
-    def _drain(self, source: str, sock: zmq.Socket) -> bool:
-        """Read up to BATCH messages; True when more are waiting."""
-        active = source == self.active
-        now_ns = self.clock.now_ns()  # once per batch: a batch takes milliseconds, the limits are seconds
-        messages = bad = gaps = 0
-        more = True
-        out: list[list[bytes]] = []  # sent together after the read: one wake-up of ZeroMQ's I/O thread, not one each
-        for _ in range(BATCH):
+    def _come_back(self) -> None:
+        """Another turn after Thespian's: for the rest of what is waiting."""
+        os.write(self._again_w, b"!")
+
+    def _replay(self) -> bool:
+        """The file's frames that are due, BATCH at most; True when more are due now."""
+        file = self.file
+        if file.state == WAITING and self._subscribed():
+            file.start()
+        self._take(PRIMARY, file.due(BATCH))
+        if file.state in (FINISHED, FAILED) and not self._end_reported:
+            self._end_reported = True
+            self.registry.event(self.path, f"replay_{file.state}", feed=self.spec.id, read=file.read,
+                                **({"error": file.error} if file.error else {}))
+        wait = file.wait_s()
+        if wait == 0.0:
+            return True
+        if wait is not None and not self._pace_armed:
+            self._pace_armed = True
+            self.wakeupAfter(timedelta(seconds=wait), "pace")  # never a zero delay: due frames go by the pipe
+        return False
+
+    def _subscribed(self) -> bool:
+        """Whether a subscription reached the feed's XPUB (read every one waiting)."""
+        subscribed = False
+        while True:
             try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
+                subscribed |= self._pub.recv(zmq.NOBLOCK)[:1] == b"\x01"
             except zmq.Again:
-                more = False
-                break
+                return subscribed
+
+    def _take(self, source: str, messages: Iterable[tuple[int, list[bytes]]]) -> None:
+        """Validate, deliver and quarantine `messages`, each (the time it is judged at, its frames)."""
+        active = source == self.active
+        messages_read = bad = gaps = 0
+        out: list[list[bytes]] = []  # sent together after the read: one wake-up of ZeroMQ's I/O thread, not one each
+        for now_ns, frames in messages:
             if frames[0][:1] == BATCH_PREFIX:
                 n, b, g = self._batch(frames, source, now_ns, active)
-                messages, bad, gaps = messages + n, bad + b, gaps + g
+                messages_read, bad, gaps = messages_read + n, bad + b, gaps + g
                 continue
-            messages += 1
+            messages_read += 1
             verdict = self.validator.check(frames, source, now_ns)
             if verdict.gap is not None:
                 gaps += 1
@@ -168,8 +244,7 @@ class Feed(VigilActor):
         for frames in out:
             self._pub.send_multipart(frames)
         self.delivered += len(out)
-        self.health[source].record(self.clock.monotonic(), bad=bad, gap=gaps, messages=messages)
-        return more and bool(sock.getsockopt(zmq.EVENTS) & zmq.POLLIN)
+        self.health[source].record(self.market_clock.monotonic(), bad=bad, gap=gaps, messages=messages_read)
 
     def _batch(self, frames: list[bytes], source: str, now_ns: int, active: bool) -> tuple[int, int, int]:
         """A batch of quotes (actors/feed/batch.py): (messages, bad, gaps)."""
@@ -209,9 +284,17 @@ class Feed(VigilActor):
 
     # ---- timer: health, failover, counters -----------------------------------
     def on_wakeup(self, payload: Any) -> None:
-        if payload != "tick" or not self._sockets:
+        if not self._open:
             return
-        now = self.clock.monotonic()
+        if payload == "pace":
+            self._pace_armed = False
+            self._turn()
+            return
+        if payload != "tick":
+            return
+        if self.file is not None and self.file.state == WAITING:
+            self._turn()  # a subscription the XPUB's edge-triggered fd did not wake us for
+        now = self.market_clock.monotonic()
         switch = self.policy.decide(self.active, self.health, now)
         if switch is not None:
             self._switch(switch.to, switch.reason)
@@ -253,16 +336,27 @@ class Feed(VigilActor):
     def status(self) -> FeedStatus:
         health = self.health[self.active]
         seen = health.last_message_at
+        file = self.file
         return FeedStatus(
             feed=self.spec.id, path=self.path, state=self.lifecycle.state.value, active=self.active,
             sources=dict(self.sources), publish=self.publish_endpoint, delivered=self.delivered,
             quarantined={rule: n for rule, n in self.quarantined.items() if n}, gaps=self.gaps,
             missing=self.missing, open_gaps=self.validator.open_gaps(self.active),
-            last_message_age_ms=None if seen is None else round((self.clock.monotonic() - seen) * 1000, 1),
-            failovers=self.failovers, last_switch=self.last_switch, duplicates_across_switch=self.across_switch)
+            last_message_age_ms=None if seen is None else round((self.market_clock.monotonic() - seen) * 1000, 1),
+            failovers=self.failovers, last_switch=self.last_switch, duplicates_across_switch=self.across_switch,
+            source_state="subscribed" if file is None else file.state, read=None if file is None else file.read,
+            recorded_time_ns=None if file is None else file.latest_ns or None,
+            source_error=None if file is None else file.error)
+
+    def _report_actions(self) -> None:
+        for source, action, rescaled in self.validator.applied:
+            self.registry.event(self.path, "corporate_action", feed=self.spec.id, source=source, action=action.id,
+                                symbol=action.symbol, band="rescaled" if rescaled else "as it was (no price before it)")
+        self.validator.applied.clear()
 
     def on_stop(self) -> None:
-        if self._sockets or getattr(self, "_pub", None) is not None:
+        if self._open:
+            self._open = False
             self._write_quarantine()
             self._save_counts()
             for _, sock in self._sockets.values():
@@ -270,3 +364,33 @@ class Feed(VigilActor):
             self._sockets = {}
             self._pub.close(0)
             self._zmq.term()
+
+
+def _received(sock: zmq.Socket, now_ns: int) -> Iterator[tuple[int, list[bytes]]]:
+    """Up to BATCH messages waiting on a socket, each with the time it is judged at: one for the batch
+    (it takes milliseconds to read; the limits are seconds)."""
+    recv = sock.recv_multipart
+    for _ in range(BATCH):
+        try:
+            frames = recv(zmq.NOBLOCK)
+        except zmq.Again:
+            return
+        yield now_ns, frames
+
+
+def _corporate_actions(setting: Any, where: str, base: Path, symbols_setting: Any,
+                       feed_symbols: Mapping[str, Instrument]) -> tuple[CorporateAction, ...]:
+    """The feed's `corporate_actions:` file (none: no actions), for the symbols it carries. An action's symbol
+    is checked against the symbol master the feed's symbols come from, so a typo is an error while one
+    shared file may list actions of symbols this feed does not carry."""
+    if setting is None:
+        return ()
+    if not isinstance(setting, str) or not setting:
+        raise ReferenceDataError(f"{where}: corporate_actions must be the path of a corporate actions file, "
+                                 f"got {setting!r}")
+    master = load_master() if isinstance(symbols_setting, (list, tuple)) else feed_symbols
+    try:
+        actions = load_actions(find_file(setting, base), symbols=master)
+    except ReferenceDataError as err:
+        raise ReferenceDataError(f"{where}: corporate_actions: {err}") from None
+    return tuple(a for a in actions if a.symbol in feed_symbols)

@@ -9,7 +9,9 @@ The same rules as the per-message path (validation.py), with two differences a
 vector cannot avoid: every price of a batch is held against the band reference
 as it stood when the batch began (the reference then moves to the batch's good
 prices), and a number at or below one already seen is a "duplicate" (a late
-number is not told apart from a repeated one, and closes no gap).
+number is not told apart from a repeated one, and closes no gap). A corporate
+action taking effect inside a batch rescales the reference for the records
+stamped at or after its effective time.
 """
 from __future__ import annotations
 
@@ -72,7 +74,7 @@ def check_batch(validator: Validator, frames: list[bytes], source: str, now_ns: 
     gaps = [Gap(symbol, int(seen[i] + 1), int(seq[i] - seen[i] - 1)) for i in jumps]
 
     bid, bq, ask, aq = q["bid_px"], q["bid_qty"], q["ask_px"], q["ask_qty"]
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # no reference yet: 0, and no band
         non_finite = ~(np.isfinite(bid) & np.isfinite(bq) & np.isfinite(ask) & np.isfinite(aq))
         bid_empty, ask_empty = (bid == 0) & (bq == 0), (ask == 0) & (aq == 0)
         non_positive = (~bid_empty & ((bid <= 0) | (bq <= 0))) | (~ask_empty & ((ask <= 0) | (aq <= 0)))
@@ -89,9 +91,10 @@ def check_batch(validator: Validator, frames: list[bytes], source: str, now_ns: 
         latest = np.maximum.accumulate(np.concatenate(([state.last_ts], np.where(so_far, ts, state.last_ts)[:-1])))
         backwards = ts < latest
         mid = np.where(both, (bid + ask) / 2, bid + ask)  # one side empty: the other's price
-        reference = state.reference.value()
-        band = (np.abs(mid - reference) / reference * 100 > config.band_pct) & (mid != 0) if reference else \
-            np.zeros(len(q), dtype=bool)
+        reference = state.reference.value() or 0.0
+        if len(ts) and int(ts.max()) >= state.next_action_ns:  # rarely: a corporate action takes effect
+            reference = _references_across_actions(validator, state, ts, reference, now_ns)
+        band = (np.abs(mid - reference) / reference * 100 > config.band_pct) & (mid != 0) & (reference > 0)
     masks = (duplicate, non_finite, non_positive, off_tick, crossed, locked, future, stale, backwards, band)
     bad = np.logical_or.reduce(masks)
     rules = np.argmax(np.stack(masks), axis=0)  # the first rule each record fails
@@ -104,3 +107,14 @@ def check_batch(validator: Validator, frames: list[bytes], source: str, now_ns: 
         if len(good_mids):
             state.reference.add(float(np.median(good_mids[-config.median_window:])))
     return BatchVerdict(symbol, q, good, rules, gaps)
+
+
+def _references_across_actions(validator: Validator, state, ts: np.ndarray, reference: float, now_ns: int
+                               ) -> np.ndarray:
+    """The band reference of each record when corporate actions take effect within the batch: the
+    reference before them up to each one's effective time, the rescaled one from it."""
+    out = np.full(len(ts), reference)
+    in_time = ts[ts <= now_ns + validator.config.max_future_ms * MS]  # a future stamp applies nothing
+    for action in validator.take_effect(state, int(in_time.max()) if len(in_time) else 0, now_ns):
+        out[ts >= action.effective_ns] = state.reference.value() or 0.0
+    return out

@@ -34,6 +34,15 @@ class FeedStatus:
     last_switch: str
     duplicates_across_switch: int
     """messages the new source repeated after a switch, dropped"""
+    source_state: str = "subscribed"
+    """of the primary: "subscribed" (ZeroMQ), or a file's "waiting" (for a first subscriber), "replaying",
+    "finished" (its end reached) or "failed" (see source_error)"""
+    read: int | None = None
+    """messages read from the file so far; None for a ZeroMQ source"""
+    recorded_time_ns: int | None = None
+    """where a file's recorded clock has got to (ns since the epoch); None before its first message"""
+    source_error: str | None = None
+    """why a file could not be read on"""
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,14 @@ class Pacer:
         due = self.due_s(ts_ns)
         return max(0.0, self._start + due - self.clock.monotonic())
 
+    def position_ns(self) -> int | None:
+        """The recorded time the replay has reached by now: the first frame's stamp plus the time
+        since the start times the speed. None before the anchor, and as fast as possible (there the
+        frames themselves are the only clock)."""
+        if self._first_ts is None or self.speed is None:
+            return None
+        return self._first_ts + round((self.clock.monotonic() - self._start) * self.speed * 1e9)
+
 
 class ReplayPublisher:
     """Publishes frames as 2-frame ZeroMQ messages on a socket bound at `endpoint`, paced.

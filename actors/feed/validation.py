@@ -27,16 +27,25 @@ Rules, in the order they are checked (the first that fails is reported):
 A sequence gap is not a rejection: the message after it is good, and is
 delivered. The gap is counted, with its size, and closes when the missing
 numbers arrive late (or is given up when too many are open).
+
+Corporate actions (vigil/corporate_actions.py): when the first message of a
+symbol stamped at or after a split's or dividend's effective time arrives, the
+band reference of that symbol (per source) is rescaled to post-action prices
+before the message is judged, so half the price after a 2:1 split is no jump
+(and a wild price after it still is). Only a reference built from prices before
+the action is rescaled: one from the symbol master alone is taken as current.
 """
 from __future__ import annotations
 
 import bisect
 import math
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from venues.marketdata import Quote, Trade, decode
+from vigil.corporate_actions import CorporateAction
 from vigil.reference import Instrument
 
 RULES = ("unparseable", "unknown_symbol", "duplicate", "out_of_order", "non_finite", "non_positive", "off_tick",
@@ -44,6 +53,8 @@ RULES = ("unparseable", "unknown_symbol", "duplicate", "out_of_order", "non_fini
 
 MS = 1_000_000
 _INF = math.inf
+NEVER = 1 << 63
+"""An effective time no message reaches (an int: the per-message compare stays int to int)."""
 
 
 class ValidationConfigError(ValueError):
@@ -196,6 +207,12 @@ class _Reference:
         if len(self._recent) > self._window:
             del self._sorted[bisect.bisect_left(self._sorted, self._recent.popleft())]
 
+    def rescale(self, factor: float, offset: float) -> None:
+        """Every price kept, in the units after a corporate action: new = old * factor - offset."""
+        rescaled = (p * factor - offset for p in self._recent)
+        self._recent = deque(p for p in rescaled if p > 0)  # a dividend as large as a price leaves no price
+        self._sorted = sorted(self._recent)
+
 
 @dataclass
 class _SymbolState:
@@ -205,23 +222,55 @@ class _SymbolState:
     reference: _Reference
     sequence: Sequence
     last_ts: int = 0
+    pending: deque[CorporateAction] = field(default_factory=deque)
+    """Corporate actions of the symbol not yet in effect on this source, the next first."""
+    next_action_ns: int = NEVER
+    """When the next of them takes effect: a message stamped at or after it applies it."""
+    source: str = ""
 
 
 class Validator:
     """Judges the messages of every source of one feed."""
 
-    def __init__(self, instruments: Mapping[str, Instrument], config: ValidationConfig | None = None) -> None:
+    def __init__(self, instruments: Mapping[str, Instrument], config: ValidationConfig | None = None,
+                 actions: Iterable[CorporateAction] = ()) -> None:
         self.instruments = dict(instruments)
         self.config = config or ValidationConfig()
         self._states: dict[tuple[str, str], _SymbolState] = {}
+        self._actions: dict[str, list[CorporateAction]] = {}
+        for action in sorted(actions, key=lambda a: (a.effective_ns, a.id)):
+            if action.symbol in self.instruments:
+                self._actions.setdefault(action.symbol, []).append(action)
+        self.applied: list[tuple[str, CorporateAction, bool]] = []
+        """(source, action, rescaled) for each action that took effect; the owner empties it when it has
+        reported them."""
 
     def _state(self, symbol: str, source: str) -> _SymbolState:
         state = self._states.get((source, symbol))
         if state is None:
+            pending = deque(self._actions.get(symbol, ()))
             state = self._states[(source, symbol)] = _SymbolState(
                 _Reference(self.config, self.instruments[symbol].reference_price),
-                Sequence(self.config.max_open_gaps))
+                Sequence(self.config.max_open_gaps), pending=pending,
+                next_action_ns=pending[0].effective_ns if pending else NEVER, source=source)
         return state
+
+    def take_effect(self, state: _SymbolState, ts_ns: int, now_ns: int) -> list[CorporateAction]:
+        """Apply to `state` the actions in effect at `ts_ns`, the stamp of a message just arrived (and
+        about to be judged); the actions applied."""
+        if ts_ns > now_ns + self.config.max_future_ms * MS:
+            return []  # a message stamped in the future is no sign the action is in effect: it is future_ts
+        applied = []
+        pending = state.pending
+        while pending and pending[0].effective_ns <= ts_ns:
+            action = pending.popleft()
+            rescaled = state.last_ts != 0  # good prices from before it went into the reference
+            if rescaled:
+                state.reference.rescale(*action.price_factor_and_offset())
+            self.applied.append((state.source, action, rescaled))
+            applied.append(action)
+        state.next_action_ns = pending[0].effective_ns if pending else NEVER
+        return applied
 
     def open_gaps(self, source: str) -> int:
         return sum(st.sequence.open_gaps for (src, _), st in self._states.items() if src == source)
@@ -247,6 +296,8 @@ class Validator:
             verdict.rejection = Rejection("out_of_order", f"{msg.symbol} seq {msg.seq} arrived after newer ones "
                                                           f"(it fills a gap)")
             return verdict
+        if msg.ts_ns >= state.next_action_ns:  # rarely true: a corporate action takes effect
+            self.take_effect(state, msg.ts_ns, now_ns)
         if not (type(msg) is Quote and self._plainly_good(msg, state, now_ns)):
             verdict.rejection = self._content(msg, self.instruments[msg.symbol], state, now_ns)
             if verdict.rejection is not None:

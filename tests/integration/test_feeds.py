@@ -9,8 +9,10 @@ import time
 import pytest
 import zmq
 from harness import wait_for
+from market_files import corrupted_copy, eurusd_quotes
 
 from actors.feed.commands import GetFeedStatus
+from actors.feed.recording import read_csv_quotes
 from venues.faults import VenueCommand
 from venues.marketdata import Quote, Trade, decode, encode
 from vigil.procs import free_port
@@ -217,3 +219,126 @@ def test_a_feed_with_a_bad_config_does_not_start_and_says_what_is_wrong(vigil):
     run = vigil(feed_topology(f"tcp://127.0.0.1:{free_port()}", extra="validation: {band_pct: -3}"))
     out = run.up()
     assert out.returncode != 0 and "validation.band_pct must be a positive number, got -3" in out.stderr
+
+
+# ---- a feed on a recorded file --------------------------------------------------------------------
+
+def file_feed_topology(primary: str, symbols: str = "[EURUSD]", extra: str = "") -> str:
+    return f"""
+vigil: {{name: feeds}}
+root:
+  strategy: one_for_one
+  children:
+    - id: market
+      type: supervisor
+      children:
+        - id: feed
+          start: actors.feed.actor:Feed
+          config:
+            primary: {primary}
+            symbols: {symbols}
+            {extra}
+"""
+
+
+def quarantined_messages(run) -> list[dict]:
+    out = run.cli("quarantine", "feed", "--json", "--limit", "0", "--run-dir", str(run.run_dir))
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)["messages"]
+
+
+def test_a_feed_replays_the_shared_eurusd_day_from_its_file_clean_on_the_recorded_clock(vigil, tap):
+    """2020 quotes, judged on the wall clock, would all be stale_ts: on the recording's clock none is."""
+    path = eurusd_quotes()
+    run = vigil(file_feed_topology(f'{{file: "{path}", speed: max, symbol: EURUSD}}')).start()
+    reader = tap(run)  # the feed plays the file once its first subscriber is in
+    done = wait_for(lambda: (s := status(run)).source_state == "finished" and s, timeout=60, what="the whole file")
+    expected = [decode(f.parts) for f in read_csv_quotes(path, "EURUSD")]
+    wait_for(lambda: len(reader.read()) >= len(expected), what="every quote at the subscriber")
+    assert reader.read() == expected  # every quote, in order, as the file has it
+    assert (done.read, done.delivered, done.quarantined, done.gaps) == (9_500, 9_500, {}, 0)
+    assert done.state == "running" and done.sources["primary"].endswith("as fast as possible")
+    table = run.cli("feeds", "--run-dir", str(run.run_dir)).stdout
+    assert "finished (9500 read, at 2020-01-01T23:00:52.125Z)" in table, table
+    assert run.events("replay_finished")[-1]["read"] == "9500"
+
+
+def test_corruption_injected_into_the_shared_day_is_quarantined_line_by_line_with_its_bytes(vigil, tap, tmp_path):
+    corrupt = tmp_path / "corrupt.csv"
+    injected = corrupted_copy(eurusd_quotes(), corrupt)
+    run = vigil(file_feed_topology(f'{{file: "{corrupt}", speed: max, symbol: EURUSD}}',
+                                   extra="failover: {bad_min: 1000000}")).start()
+    reader = tap(run)
+    done = wait_for(lambda: (s := status(run)).source_state == "finished" and s, timeout=60, what="the whole file")
+    frames = list(read_csv_quotes(corrupt, "EURUSD"))
+    bad = {i.line: i for i in injected if i.rule}
+    good = [decode(f.parts) for seq, f in enumerate(frames, start=1) if seq not in bad]
+    wait_for(lambda: len(reader.read()) >= len(good), what="every good quote at the subscriber")
+    assert reader.read() == good  # the repeated line too: a CSV numbers lines, so it is no duplicate
+
+    shown = quarantined_messages(run)
+    assert [m["rule"] for m in shown] == [i.rule for i in bad.values()]
+    for message, (line, i) in zip(shown, bad.items()):
+        assert message["raw_hex"] == [part.hex() for part in frames[line - 1].parts], i
+        if i.rule == "unparseable":
+            assert bytes.fromhex(message["raw_hex"][1]) == i.text.encode()  # the line itself
+        else:
+            assert "EURUSD" in message["reason"], message
+    assert done.quarantined == {i.rule: 1 for i in bad.values()}
+    assert done.delivered == len(good) and done.read == len(frames)
+
+
+def test_a_paced_file_feed_waits_for_its_subscriber_then_plays_at_recorded_speed(vigil, tap, tmp_path):
+    rows = [f"20200101 1700{i // 10:02d}{i % 10}00,1.12120,1.12130,0" for i in range(16)]  # 1.5 s, 100 ms apart
+    (tmp_path / "q.csv").write_text("\n".join(rows) + "\n")
+    run = vigil(file_feed_topology(f'{{file: "{tmp_path / "q.csv"}", speed: 1, symbol: EURUSD}}')).start()
+    waiting = status(run)
+    assert (waiting.source_state, waiting.read, waiting.delivered) == ("waiting", 0, 0)
+    reader = tap(run)
+    arrivals: list[float] = []
+    states = set()
+
+    def all_in() -> bool:
+        before = len(reader.messages)
+        arrivals.extend([time.monotonic()] * (len(reader.read()) - before))
+        states.add(status(run).source_state)
+        return len(reader.messages) == len(rows)
+    wait_for(all_in, timeout=20, what="the paced quotes")
+    assert arrivals[-1] - arrivals[0] >= 1.2, "1.5 s of quotes at 1x came faster than recorded"
+    assert "replaying" in states
+    done = wait_for(lambda: (s := status(run)).source_state == "finished" and s, what="the end of the file")
+    assert done.read == len(rows) and done.quarantined == {}
+    assert done.recorded_time_ns == 1_577_898_001_500_000_000  # 2020-01-01 17:00:01.500, the last stamp
+
+
+def test_a_split_in_the_corporate_actions_file_rescales_a_file_feeds_band(vigil, tap, tmp_path):
+    stamps = [f"20200101 1700{s:02d}000" for s in range(10)]
+    prices = ["100.00,100.02"] * 5 + ["50.00,50.01", "50.01,50.02", "100.00,100.02", "50.02,50.03", "50.00,50.02"]
+    (tmp_path / "acme.csv").write_text("".join(f"{t},{p},0\n" for t, p in zip(stamps, prices)))
+    (tmp_path / "actions.yaml").write_text(
+        "actions:\n  - {id: ACME-split, symbol: ACME, type: split, ratio: '2:1', effective: 2020-01-01T17:00:05Z}\n"
+        "  - {id: GBP-div, symbol: GBPUSD, type: dividend, amount: 0.01, effective: 2020-01-01T17:00:05Z}\n")
+    run = vigil(file_feed_topology(f'{{file: "{tmp_path / "acme.csv"}", speed: max, symbol: ACME}}',
+                                   symbols="[ACME]", extra=f'corporate_actions: "{tmp_path / "actions.yaml"}"')).start()
+    reader = tap(run)
+    done = wait_for(lambda: (s := status(run)).source_state == "finished" and s, what="the whole file")
+    assert done.quarantined == {"price_band": 1}  # the old price after the split; the new ones are no jump
+    wait_for(lambda: len(reader.read()) == 9, what="the good quotes")
+    assert [m.seq for m in reader.read()] == [1, 2, 3, 4, 5, 6, 7, 9, 10]
+    event = run.events("corporate_action")[-1]
+    assert (event["action"], event["symbol"], event["band"]) == ("ACME-split", "ACME", "rescaled")
+
+
+@pytest.mark.parametrize("primary, extra, says", [
+    ('{file: nowhere.csv, symbol: EURUSD}', "", "root/market/feed: primary.file: no such file"),
+    ('{file: q.csv, symbol: EURUSD, speed: fast}', "", "primary.speed must be a positive number (N x recorded "
+                                                       "speed) or 'max', got 'fast'"),
+    ('{file: q.csv, symbol: EURUSD}', 'backup: "tcp://127.0.0.1:1"', "a feed replaying a file has no backup"),
+    ('"tcp://127.0.0.1:1"', "corporate_actions: nowhere.yaml", "root/market/feed: corporate_actions: corporate "
+                                                                 "actions nowhere.yaml: No such file"),
+], ids=["missing-file", "bad-speed", "file-with-backup", "missing-actions-file"])
+def test_a_file_feed_with_a_bad_config_does_not_start_and_names_the_setting(vigil, primary, extra, says):
+    run = vigil(file_feed_topology(primary, extra=extra))
+    (run.topology.parent / "q.csv").write_text("20200101 170000000,1.12120,1.12130,0\n")
+    out = run.up()
+    assert out.returncode != 0 and says in out.stderr, out.stderr

@@ -48,7 +48,7 @@ def trading(ports: dict[str, int], *, sessions: tuple[tuple[str, str, str], ...]
              f"    port: {ports['fix']}\n    md_endpoint: tcp://127.0.0.1:{ports['md']}\n    phase: {phase}\n"
              f"    cancel_on_disconnect: {str(cancel_on_disconnect).lower()}\n"
              + ("    ack_pending: true\n" if ack_pending else "") +
-             f"    clients:\n" + _indent(clients, -4) +
+             "    clients:\n" + _indent(clients, -4) +
              "    symbols:\n      EURUSD: {tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}\n"
              "      ACME: {tick_size: 0.01, lot_size: 1, reference_price: 100}\n"
              + ("    flow: {seed: 3, rate_per_s: 100}\n" if flow else ""))

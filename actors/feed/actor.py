@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import zmq
+import zmq.backend
 
 from actors.feed.batch import BATCH_PREFIX, check_batch
 from actors.feed.commands import FeedStatus, GetFeedStatus, SwitchSource
@@ -54,7 +55,11 @@ from vigil.messages import Done
 from vigil.reference import Instrument, ReferenceDataError, find_file, instruments, load_master
 
 TICK = timedelta(milliseconds=100)
+# The Cython send under pyzmq's Python wrapper (which adds routing ids and groups, unused here): 0.35 us
+# a frame instead of 0.7 on the tick path; send_multipart would cost 2.3 us a quote.
+_send = zmq.backend.Socket.send
 BATCH = 2_000
+SEND_BURST = 64
 """Messages read from one source per turn: Thespian's own work (heartbeats) waits for a batch."""
 QUARANTINE_KEPT = 100_000
 SEND_HWM = 100_000
@@ -162,17 +167,15 @@ class Feed(VigilActor):
     def on_ready_fds(self, fds: list[int]) -> None:
         if not self._open:
             return
-        try:
+        if self._again_r in fds:  # only then: a read of an empty pipe costs a raised BlockingIOError
             os.read(self._again_r, 64)
-        except BlockingIOError:
-            pass
         self._turn()
 
     def _turn(self) -> None:
         more = False
         for name, sock in self._sockets.values():  # every source, ready or not: their fds are edge-triggered
-            self._take(name, _received(sock, self.market_clock.now_ns()))
-            more |= bool(sock.getsockopt(zmq.EVENTS) & zmq.POLLIN)
+            # Read until ZeroMQ says there is nothing left (that re-arms its fd), or BATCH: then come back.
+            more |= self._take(name, _received(sock, self.market_clock.now_ns())) >= BATCH
         if self.file is not None:
             more |= self._replay()
         if more:
@@ -212,12 +215,18 @@ class Feed(VigilActor):
             except zmq.Again:
                 return subscribed
 
-    def _take(self, source: str, messages: Iterable[tuple[int, list[bytes]]]) -> None:
-        """Validate, deliver and quarantine `messages`, each (the time it is judged at, its frames)."""
+    def _take(self, source: str, messages: Iterable[tuple[int, list[bytes]]]) -> int:
+        """Validate, deliver and quarantine `messages`, each (the time it is judged at, its frames); returns
+        how many there were.
+
+        Good ones go out in bursts of up to SEND_BURST: a send that finds ZeroMQ's I/O thread asleep wakes
+        it (a quarter of the feed's time when each quote went alone). The first of a turn goes at once, so
+        a lone quote waits neither for a burst nor for the read's end (a raised zmq.Again, some 10 us)."""
         active = source == self.active
-        messages_read = bad = gaps = 0
-        out: list[list[bytes]] = []  # sent together after the read: one wake-up of ZeroMQ's I/O thread, not one each
+        taken = messages_read = bad = gaps = delivered = 0
+        out: list[list[bytes]] = []
         for now_ns, frames in messages:
+            taken += 1
             if frames[0][:1] == BATCH_PREFIX:
                 n, b, g = self._batch(frames, source, now_ns, active)
                 messages_read, bad, gaps = messages_read + n, bad + b, gaps + g
@@ -241,10 +250,20 @@ class Feed(VigilActor):
                     continue
                 self._delivered_seq[msg.symbol] = msg.seq
                 out.append(frames)
-        for frames in out:
-            self._pub.send_multipart(frames)
-        self.delivered += len(out)
+                delivered += 1
+                if delivered == 1 or len(out) >= SEND_BURST:
+                    self._publish(out)
+        self._publish(out)
+        self.delivered += delivered
         self.health[source].record(self.market_clock.monotonic(), bad=bad, gap=gaps, messages=messages_read)
+        return taken
+
+    def _publish(self, out: list[list[bytes]]) -> None:
+        pub = self._pub
+        for topic, payload in out:  # each decoded, so each has two frames
+            _send(pub, topic, zmq.SNDMORE)
+            _send(pub, payload)
+        out.clear()
 
     def _batch(self, frames: list[bytes], source: str, now_ns: int, active: bool) -> tuple[int, int, int]:
         """A batch of quotes (actors/feed/batch.py): (messages, bad, gaps)."""
@@ -368,13 +387,20 @@ class Feed(VigilActor):
 
 def _received(sock: zmq.Socket, now_ns: int) -> Iterator[tuple[int, list[bytes]]]:
     """Up to BATCH messages waiting on a socket, each with the time it is judged at: one for the batch
-    (it takes milliseconds to read; the limits are seconds)."""
-    recv = sock.recv_multipart
+    (it takes milliseconds to read; the limits are seconds).
+
+    Frames are read as zmq.Frame for their `more` flag: recv_multipart asks for it through getsockopt,
+    which costs more than the read itself (2.8 us a two-frame quote against 1.4 us here)."""
+    recv = sock.recv
     for _ in range(BATCH):
         try:
-            frames = recv(zmq.NOBLOCK)
+            frame = recv(zmq.NOBLOCK, copy=False)
         except zmq.Again:
             return
+        frames = [frame.bytes]
+        while frame.more:  # the rest of a message is there already: ZeroMQ delivers one whole
+            frame = recv(copy=False)
+            frames.append(frame.bytes)
         yield now_ns, frames
 
 

@@ -26,13 +26,14 @@ while one is due, Thespian skips its select() and so its sockets.)
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import zmq
+
+from vigil.wakeup import WakeupPipe
 
 log = logging.getLogger("vigil.lane")
 
@@ -70,31 +71,26 @@ class Lane:
         port = self._pull.bind_to_random_port(f"tcp://{host}")
         self.address = LaneAddress(f"tcp://{host}:{port}", path)
         self._fd = self._pull.getsockopt(zmq.FD)
-        self._again_r, self._again_w = os.pipe()
-        os.set_blocking(self._again_r, False)
-        os.set_blocking(self._again_w, False)
+        self._again = WakeupPipe()
         self._peers: dict[str, zmq.Socket] = {}
         self._gone: dict[str, float] = {}  # endpoint -> when it was found gone (monotonic)
 
     @property
     def fds(self) -> list[int]:
         """Watch these; when one is readable, call `receive`."""
-        return [self._fd, self._again_r]
+        return [self._fd, self._again.fd]
 
     def wait(self, timeout_s: float) -> bool:
         """Block until a message waits (for owners outside Thespian: clients, benchmarks)."""
         return bool(self._pull.poll(int(timeout_s * 1000), zmq.POLLIN))
 
     def receive(self, limit: int = 64) -> list[Delivery]:
-        try:
-            os.read(self._again_r, 64)
-        except BlockingIOError:
-            pass
+        self._again.clear()
         out: list[Delivery] = []
         while True:
             if len(out) == limit:
                 if self._pull.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                    os.write(self._again_w, b"!")  # come back for the rest
+                    self._again.ring()  # come back for the rest
                 break
             try:
                 frame = self._pull.recv(zmq.NOBLOCK)
@@ -150,5 +146,4 @@ class Lane:
         self._peers.clear()
         self._pull.close(0)
         self._ctx.term()
-        os.close(self._again_r)
-        os.close(self._again_w)
+        self._again.close()

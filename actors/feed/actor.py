@@ -31,7 +31,6 @@ verdicts.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -53,6 +52,7 @@ from vigil.corporate_actions import CorporateAction, load_actions
 from vigil.lifecycle import State
 from vigil.messages import Done
 from vigil.reference import Instrument, ReferenceDataError, find_file, instruments, load_master
+from vigil.wakeup import WakeupPipe
 
 TICK = timedelta(milliseconds=100)
 # The Cython send under pyzmq's Python wrapper (which adds routing ids and groups, unused here): 0.35 us
@@ -148,9 +148,7 @@ class Feed(VigilActor):
             sub.setsockopt(zmq.SUBSCRIBE, b"")
             sub.connect(endpoint)
             self._sockets[sub.getsockopt(zmq.FD)] = (name, sub)
-        self._again_r, self._again_w = os.pipe()
-        os.set_blocking(self._again_r, False)
-        os.set_blocking(self._again_w, False)
+        self._again = WakeupPipe()
         self._open = True
         self.registry.update(self.path, md=self.publish_endpoint)
         if self.file is not None:
@@ -162,13 +160,13 @@ class Feed(VigilActor):
         if not self._open:
             return []
         waiting = self.file is not None and self.file.state == WAITING
-        return [*self._sockets, self._again_r, *([self._pub.getsockopt(zmq.FD)] if waiting else [])]
+        return [*self._sockets, self._again.fd, *([self._pub.getsockopt(zmq.FD)] if waiting else [])]
 
     def on_ready_fds(self, fds: list[int]) -> None:
         if not self._open:
             return
-        if self._again_r in fds:  # only then: a read of an empty pipe costs a raised BlockingIOError
-            os.read(self._again_r, 64)
+        if self._again.fd in fds:  # only then: clearing an empty pipe costs a raised BlockingIOError
+            self._again.clear()
         self._turn()
 
     def _turn(self) -> None:
@@ -186,7 +184,7 @@ class Feed(VigilActor):
 
     def _come_back(self) -> None:
         """Another turn after Thespian's: for the rest of what is waiting."""
-        os.write(self._again_w, b"!")
+        self._again.ring()
 
     def _replay(self) -> bool:
         """The file's frames that are due, BATCH at most; True when more are due now."""
@@ -383,6 +381,7 @@ class Feed(VigilActor):
             self._sockets = {}
             self._pub.close(0)
             self._zmq.term()
+            self._again.close()
 
 
 def _received(sock: zmq.Socket, now_ns: int) -> Iterator[tuple[int, list[bytes]]]:

@@ -14,10 +14,11 @@ primary has been healthy for healthy_for_s (failback: auto).
 """
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Mapping
+
+from vigil.settings import is_positive_number, is_whole_number, refuse_unknown
 
 PRIMARY, BACKUP = "primary", "backup"
 
@@ -39,30 +40,23 @@ class FailoverConfig:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None, where: str) -> "FailoverConfig":
         raw = dict(raw or {})
-        known = set(cls.__dataclass_fields__)
-        unknown = set(raw) - known
-        if unknown:
-            raise FailoverConfigError(f"{where}: unknown failover setting(s) {', '.join(sorted(unknown))} "
-                                      f"(known: {', '.join(sorted(known))})")
+        refuse_unknown(raw, cls.__dataclass_fields__, where, FailoverConfigError, "failover")
         config = cls(**raw)
         for name in ("stale_ms", "window_s", "healthy_for_s"):
             value = getattr(config, name)
-            if not _number(value) or not math.isfinite(value) or value <= 0:
+            if not is_positive_number(value):
                 raise FailoverConfigError(f"{where}: failover.{name} must be a positive number, got {value!r}")
         for name in ("gap_storm", "bad_min"):
             value = getattr(config, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if not is_whole_number(value):
                 raise FailoverConfigError(f"{where}: failover.{name} must be a whole number >= 1, got {value!r}")
-        if not _number(config.bad_rate) or not 0 < config.bad_rate <= 1:
+        if not is_positive_number(config.bad_rate) or config.bad_rate > 1:
             raise FailoverConfigError(f"{where}: failover.bad_rate must be in (0, 1], got {config.bad_rate!r}")
         if config.failback not in ("auto", "manual"):
             raise FailoverConfigError(f"{where}: failover.failback must be 'auto' or 'manual', "
                                       f"got {config.failback!r}")
         return config
 
-
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)  # YAML `yes` is not 1
 
 
 class SourceHealth:

@@ -21,7 +21,6 @@ Plain code on an injected clock (the pacing is replay.py's `Pacer`): no sockets.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from actors.feed.recording import Frame, open_source_file
 from actors.feed.replay import Pacer
 from vigil.clock import Clock
 from vigil.reference import find_file
+from vigil.settings import is_positive_number, refuse_unknown
 
 WAITING, REPLAYING, FINISHED, FAILED = "waiting", "replaying", "finished", "failed"
 PACE_RESOLUTION_S = 0.001
@@ -55,9 +55,7 @@ class FileSourceConfig:
     def from_mapping(cls, raw: Mapping[str, Any], where: str, base: Path | None = None,
                      symbols: Collection[str] | None = None) -> "FileSourceConfig":
         """`where` names the setting, e.g. "root/market/feed: primary"; `symbols` are the feed's."""
-        unknown = sorted(map(str, set(raw) - set(_KNOWN)))
-        if unknown:
-            raise FileSourceError(f"{where}: unknown setting(s) {', '.join(unknown)} (known: {', '.join(_KNOWN)})")
+        refuse_unknown(raw, _KNOWN, where, FileSourceError)
         file = raw.get("file")
         if not isinstance(file, str) or not file:
             raise FileSourceError(f"{where}.file must be the path of a Vigil recording or a HistData .csv, "
@@ -68,8 +66,7 @@ class FileSourceConfig:
         speed = raw.get("speed", 1.0)
         if speed == "max":
             speed = None
-        elif isinstance(speed, bool) or not isinstance(speed, (int, float)) or not math.isfinite(speed) \
-                or speed <= 0:
+        elif not is_positive_number(speed):
             raise FileSourceError(f"{where}.speed must be a positive number (N x recorded speed) or 'max', "
                                   f"got {speed!r}")
         symbol = raw.get("symbol")

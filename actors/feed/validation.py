@@ -47,6 +47,7 @@ from typing import Any, Mapping
 from venues.marketdata import Quote, Trade, decode
 from vigil.corporate_actions import CorporateAction
 from vigil.reference import Instrument
+from vigil.settings import is_positive_number, is_whole_number, refuse_unknown
 
 RULES = ("unparseable", "unknown_symbol", "duplicate", "out_of_order", "non_finite", "non_positive", "off_tick",
          "crossed", "locked", "future_ts", "stale_ts", "ts_backwards", "price_band")
@@ -78,23 +79,18 @@ class ValidationConfig:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None, where: str) -> "ValidationConfig":
         raw = dict(raw or {})
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(raw) - known
-        if unknown:
-            raise ValidationConfigError(f"{where}: unknown validation setting(s) {', '.join(sorted(unknown))} "
-                                        f"(known: {', '.join(sorted(known))})")
+        refuse_unknown(raw, cls.__dataclass_fields__, where, ValidationConfigError, "validation")
         config = cls(**raw)
         for name in ("band_pct", "max_future_ms", "max_age_ms"):
             value = getattr(config, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or value <= 0:
+            if not is_positive_number(value):
                 raise ValidationConfigError(f"{where}: validation.{name} must be a positive number, got {value!r}")
         if config.band_reference not in ("last", "median"):
             raise ValidationConfigError(f"{where}: validation.band_reference must be 'last' or 'median', "
                                         f"got {config.band_reference!r}")
         for name in ("median_window", "max_open_gaps"):
             value = getattr(config, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if not is_whole_number(value):
                 raise ValidationConfigError(f"{where}: validation.{name} must be a whole number >= 1, got {value!r}")
         return config
 

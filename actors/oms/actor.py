@@ -65,6 +65,7 @@ from vigil.actor import Refused, VigilActor
 from vigil.corporate_actions import DEFAULT_ACTIONS, CorporateAction, load_actions
 from vigil.messages import Done
 from vigil.reference import ReferenceDataError, find_file, instruments
+from vigil.settings import refuse_unknown
 
 log = logging.getLogger("vigil.oms")
 RECONCILE_RETRY = timedelta(seconds=5)
@@ -112,9 +113,9 @@ class OrderManager(VigilActor):
         base = Path(self.context.run_dir).resolve().parent
         self.instruments = instruments(config.get("symbols"), where, base=base)
         settings = config.get("corporate_actions") or {}
-        unknown = set(settings) - {"file", "open_orders"} if isinstance(settings, Mapping) else None
-        if unknown is None or unknown:
-            raise ValueError(f"{where}: corporate_actions takes file and open_orders, got {settings!r}")
+        if not isinstance(settings, Mapping):
+            raise ValueError(f"{where}: corporate_actions must be a mapping {{file, open_orders}}, got {settings!r}")
+        refuse_unknown(settings, ("file", "open_orders"), f"{where}: corporate_actions", ValueError)
         self.ca_file = find_file(settings.get("file", DEFAULT_ACTIONS), base)
         self.ca_policy = settings.get("open_orders", "adjust")
         if self.ca_policy not in POLICIES:

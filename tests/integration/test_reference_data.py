@@ -169,3 +169,13 @@ def test_a_venue_halt_reaches_the_oms_and_its_resume_lifts_only_the_venues_halt(
     run.client.ask("root/venue", VenueCommand("phase", {"phase": "halted", "symbol": "ACME"}))
     run.wait_running("root/trading/fix-a"), run.wait_running("root/trading/fix-b")
     assert wait_for(lambda: halts().get("ACME"), what="the halt learnt at logon")["by"] == "venue"
+
+
+@pytest.mark.parametrize("setting, says", [
+    ("corporate_actions: {open_orders: sometimes}", "corporate_actions.open_orders must be one of adjust, cancel"),
+    ("corporate_actions: {file: nowhere.yaml}", "corporate actions nowhere.yaml: No such file"),
+    ("corporate_actions: {policy: adjust}", "corporate_actions: unknown setting(s) policy"),
+])
+def test_an_oms_with_a_bad_corporate_actions_setting_does_not_start_and_names_it(vigil, ports, setting, says):
+    out = vigil(trading(ports, oms_config=f"    {setting}\n")).up()
+    assert out.returncode != 0 and says in out.stderr, out.stderr

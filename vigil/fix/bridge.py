@@ -13,7 +13,6 @@ supervisor would kill it as hung.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 import time
@@ -24,6 +23,7 @@ from typing import Callable
 import quickfix as fix
 
 from vigil.fix.fields import fields_of
+from vigil.wakeup import WakeupPipe
 
 log = logging.getLogger("vigil.fix")
 
@@ -52,9 +52,7 @@ class FixBridge(fix.Application):
         super().__init__()
         self._events: queue.SimpleQueue[FixEvent] = queue.SimpleQueue()
         self._woken = False  # a wake-up is in the pipe and not yet drained: a burst writes it once
-        self._read_fd, self._write_fd = os.pipe()
-        os.set_blocking(self._read_fd, False)
-        os.set_blocking(self._write_fd, False)
+        self._pipe = WakeupPipe()
         self._logon_check = logon_check
         self._resend_orders = resend_orders
         self.sessions: dict[str, fix.SessionID] = {}
@@ -69,18 +67,14 @@ class FixBridge(fix.Application):
 
     @property
     def wake_fd(self) -> int:
-        return self._read_fd
+        return self._pipe.fd
 
     def drain(self, limit: int = DRAIN_LIMIT) -> list[FixEvent]:
         """At most `limit` queued events, oldest first. When more wait, the wake fd is left
         readable (a pipe: level-triggered), so the owner is called again for the rest after its
         loop has had a turn. (Not a zero-delay Thespian wake-up: while one is due, Thespian skips
         its select(), heartbeats included.)"""
-        try:
-            while os.read(self._read_fd, 4096):
-                pass
-        except BlockingIOError:
-            pass
+        self._pipe.clear()
         # After the pipe is emptied and before the queue is read: whatever is queued from now on
         # either is drained below or writes a wake-up of its own
         self._woken = False
@@ -96,17 +90,10 @@ class FixBridge(fix.Application):
 
     def wake(self) -> None:
         """Make the wake fd readable: the owner is called again, to drain or for work of its own."""
-        try:
-            os.write(self._write_fd, b"!")
-        except (BlockingIOError, OSError):
-            pass  # the pipe is full of wake-ups already, or closed at shutdown
+        self._pipe.ring()
 
     def close(self) -> None:
-        for fd in (self._read_fd, self._write_fd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        self._pipe.close()
 
     def _push(self, kind: str, session_id: fix.SessionID, raw: str = "") -> None:
         self._events.put(FixEvent(kind, session_id.toString(), raw, time.time_ns()))

@@ -49,6 +49,9 @@ def cmd_halts(args: argparse.Namespace, client) -> int:
     if args.json:
         print(json.dumps({"halts": rows}, indent=2))
         return 0
+    if not rows:
+        print("no symbol is halted")
+        return 0
     print_table([{**r, "since": _utc(r["since_ns"])} for r in rows],
                 [("symbol", "SYMBOL"), ("by", "BY"), ("since", "SINCE"), ("reason", "REASON")])
     return 0
@@ -63,6 +66,9 @@ def cmd_actions(args: argparse.Namespace, client) -> int:
     rows = list(client.ask(oms, GetCorporateActions()).rows)
     if args.json:
         print(json.dumps({"corporate_actions": rows}, indent=2))
+        return 0
+    if not rows:
+        print("no corporate actions (the OMS's file lists none)")
         return 0
     for row in rows:
         row["terms"] = f"split {row['ratio']}" if row["type"] == "split" else f"dividend {row['amount']}"

@@ -20,9 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from vigil.reference import ReferenceDataError
+from vigil.reference import ReferenceDataError, read_yaml
 
 DEFAULT_ACTIONS = Path(__file__).resolve().parent.parent / "reference" / "corporate_actions.yaml"
 KINDS = ("split", "dividend")
@@ -168,12 +166,7 @@ def actions_from(raw: Any, where: str, symbols: Iterable[str] | None = None) -> 
 def load_actions(path: str | Path = DEFAULT_ACTIONS, symbols: Iterable[str] | None = None
                  ) -> tuple[CorporateAction, ...]:
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise ReferenceDataError(f"corporate actions {path}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        raise ReferenceDataError(f"corporate actions {path}: not valid YAML: {err}") from None
+    raw = read_yaml(path, "corporate actions")
     if raw is None:
         return ()
     if not isinstance(raw, Mapping) or set(raw) - {"actions"}:

@@ -71,15 +71,19 @@ def instruments_from(raw: Mapping[str, Any], where: str) -> dict[str, Instrument
     return out
 
 
+def read_yaml(path: Path, what: str) -> Any:
+    """A reference file's YAML; an unreadable or malformed file is a ReferenceDataError naming `what` and `path`."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ReferenceDataError(f"{what} {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ReferenceDataError(f"{what} {path}: not valid YAML: {err}") from None
+
+
 def load_master(path: str | Path = DEFAULT_MASTER) -> dict[str, Instrument]:
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise ReferenceDataError(f"symbol master {path}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        raise ReferenceDataError(f"symbol master {path}: not valid YAML: {err}") from None
-    return instruments_from(raw, str(path))
+    return instruments_from(read_yaml(path, "symbol master"), str(path))
 
 
 def find_file(path: str | Path, base: Path | None = None) -> Path:

@@ -34,7 +34,10 @@ Blotter (all orders of the OMS)
 Applied(changed, fills, problem, cl_ord_id, duplicate, notes): truthy when anything changed; `fills`
     are `Fill`s (trade, bust, correct, missed) for Positions; `.missed` those synthesised from a
     status report; `problem` says why a message was refused.
-Positions: apply(fill) -> bool; get(account, strategy, symbol) -> PositionView(qty, avg_px, realized_pnl)
+Positions: apply(fill) -> bool; apply_corporate_action(action) -> keys changed;
+    get(account, strategy, symbol) -> PositionView(qty, avg_px, realized_pnl, dividends)
+ReferenceState (reference_state.py): halts and applied corporate actions from their events; plan(order, action,
+    policy, instrument) -> Adjustment(outcome replace|cancel|keep, qty, price) for an open order
 ClOrdIdGenerator(prefix): begin_epoch(floor) -> event (log it), next() -> id, observe(id), apply(event)
 
 How an actor uses it (persist before acting, GUIDE 6-7)

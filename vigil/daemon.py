@@ -132,7 +132,10 @@ class Daemon:
         self._write_last_exit(reason, clean, leftovers_killed=0)
         (self.run_dir / RUNNING_FILE).unlink(missing_ok=True)
         if self.asys is not None:
-            if self.root is not None and pid_alive(getattr(self, "root_pid", 0) or 0):
+            # Only a root that started: one whose start failed has stopped its children and is exiting by
+            # itself, and a Shutdown to it may go unanswered (pid_alive(0) would have been true: our group)
+            root_pid = getattr(self, "root_pid", None)
+            if self.root is not None and root_pid and pid_alive(root_pid):
                 reply = self.asys.ask(self.root, Shutdown(reason), STOP_TIMEOUT_S)
                 if not isinstance(reply, Done):
                     log.warning("root supervisor did not confirm its stop within %.0f s", STOP_TIMEOUT_S)

@@ -74,6 +74,8 @@ def cmd_actions(args: argparse.Namespace, client) -> int:
         row["terms"] = f"split {row['ratio']}" if row["type"] == "split" else f"dividend {row['amount']}"
         row["effective"], row["applied"] = _utc(row["effective_ns"]), _utc(row["applied_at_ns"])
         row["waiting"] = ", ".join(row["orders_waiting"]) or "-"
+        row["refused"] = "; ".join(f"{order}: {why}" for order, why in row["orders_refused"].items()) or "-"
     print_table(rows, [("id", "ID"), ("symbol", "SYMBOL"), ("terms", "ACTION"), ("effective", "EFFECTIVE"),
-                       ("status", "STATUS"), ("applied", "APPLIED"), ("waiting", "ORDERS TO ADJUST")])
+                       ("status", "STATUS"), ("applied", "APPLIED"), ("waiting", "ORDERS TO ADJUST"),
+                       ("refused", "NOT ADJUSTED (WHY)")])
     return 0

@@ -57,9 +57,19 @@ from actors.oms.commands import (
     ReplaceOrderCommand,
     ResumeSymbol,
 )
-from actors.oms.events import ORDER_CREATED
+from actors.oms.events import ORDER_CREATED, decode
 from actors.oms.ids import EPOCH_STARTED
-from actors.oms.reference_state import CA_ORDER, CORPORATE_ACTION, HALT, POLICIES, RESUME, ReferenceState, plan
+from actors.oms.reference_state import (
+    CA_ORDER,
+    CA_REFUSED,
+    CORPORATE_ACTION,
+    HALT,
+    POLICIES,
+    RESUME,
+    ReferenceState,
+    plan,
+)
+from actors.oms.reference_state import EVENTS as REFERENCE_EVENTS
 from actors.oms.router import NoRoute, Route, pick
 from vigil.actor import Refused, VigilActor
 from vigil.corporate_actions import DEFAULT_ACTIONS, CorporateAction, load_actions
@@ -146,7 +156,7 @@ class OrderManager(VigilActor):
         if kind == EPOCH_STARTED:
             self.ids.apply(event)
             return
-        if kind in (HALT, RESUME, CORPORATE_ACTION, CA_ORDER):
+        if kind in REFERENCE_EVENTS:
             if kind == CORPORATE_ACTION and event["action"]["id"] not in self.reference.applied:
                 self.positions.apply_corporate_action(CorporateAction.from_dict(event["action"]))
             self.reference.apply(event, self.blotter.open_orders())
@@ -156,6 +166,8 @@ class OrderManager(VigilActor):
         applied = self.blotter.apply(event)
         for fill in applied.fills:
             self.positions.apply(fill)
+        if self.reference.requests:  # a corporate action's cancel/replace is outstanding: is this its answer?
+            self.reference.settle(decode(event))
 
     def on_running(self) -> None:
         self.persist(self.ids.begin_epoch(self.clock.now_ns() // 1_000_000_000))
@@ -256,9 +268,9 @@ class OrderManager(VigilActor):
                 self._tell_session(order.session, RequestStatus(cl_ord_id, order.order_id, order.symbol,
                                                                 order.side.value))
 
-    def _cancel(self, cmd: CancelOrderCommand) -> Accepted:
+    def _cancel(self, cmd: CancelOrderCommand, request_id: str | None = None) -> Accepted:
         order = self._order(cmd.cl_ord_id)
-        request_id = self.ids.next()
+        request_id = request_id or self.ids.next()
         try:
             event = self.blotter.request_cancel(order.cl_ord_id, request_id)
         except OrderError as err:
@@ -268,15 +280,17 @@ class OrderManager(VigilActor):
                                                       order.side.value, str(order.qty)))
         return Accepted(request_id, order.session)
 
-    def _replace(self, cmd: ReplaceOrderCommand, corporate_action: bool = False) -> Accepted:
+    def _replace(self, cmd: ReplaceOrderCommand, adjustment_id: str | None = None) -> Accepted:
+        """adjustment_id: the request id of the OMS's own adjustment for a corporate action, which is not
+        a trading decision and so goes through a halt."""
         order = self._order(cmd.cl_ord_id)
-        if not corporate_action:  # the OMS's own adjustment for a split is not a trading decision
+        if adjustment_id is None:
             self._refuse_if_halted(order.symbol)
         qty = _decimal(cmd.qty, "qty") if cmd.qty is not None else None
         price = _decimal(cmd.price, "price") if cmd.price is not None else None
         if qty is None and price is None:
             raise Refused("a replace needs a new qty or price")
-        request_id = self.ids.next()
+        request_id = adjustment_id or self.ids.next()
         try:
             event = self.blotter.request_replace(order.cl_ord_id, request_id, qty, price)
         except OrderError as err:
@@ -310,9 +324,12 @@ class OrderManager(VigilActor):
         record = msg.record
         empty_status = isinstance(record, ExecutionReport) and record.order_id == "NONE" and not record.cl_ord_id
         if not empty_status:
+            adjusting = self.reference.requests.get(getattr(record, "cl_ord_id", None))
             self.persist(record)
             if self.ack_waiters and getattr(record, "cl_ord_id", None) in self.ack_waiters:
                 self._acknowledge(record.cl_ord_id)
+            if adjusting and isinstance(record, OrderCancelReject):
+                self._adjustment_refused(*adjusting, record.text or "refused by the venue")
         if msg.mass_status_req_id and msg.last_of_mass_status and \
                 self.reconciling.get(msg.session) == msg.mass_status_req_id:
             self._reconciled(msg.session)
@@ -417,7 +434,8 @@ class OrderManager(VigilActor):
         waiting = sorted(c for c, ids in self.reference.pending.items() if action.id in ids)
         applied_at = self.reference.applied_at.get(action.id)
         return {**action.to_dict(), "status": "pending" if applied_at is None else "applied",
-                "applied_at_ns": applied_at, "orders_waiting": waiting}
+                "applied_at_ns": applied_at, "orders_waiting": waiting,
+                "orders_refused": dict(sorted(self.reference.refused.get(action.id, {}).items()))}
 
     def _corporate_actions_due(self) -> None:
         """Apply every action whose time has come, once; then adjust the open orders waiting on one."""
@@ -443,23 +461,32 @@ class OrderManager(VigilActor):
         if order.session not in self.up or order.pending or order.uncertain or order.status is OrdStatus.PENDING_NEW:
             return  # the venue must hear of it: try again on the next check
         adjustment = plan(order, action, self.ca_policy, self.instruments[order.symbol])
+        request_id = self.ids.next() if adjustment.outcome in ("cancel", "replace") else None
         # Logged before the request: after a crash in between the order is not adjusted twice.
         self.persist({"event": CA_ORDER, "cl_ord_id": cl_ord_id, "action": action.id, "outcome": adjustment.outcome,
-                      "qty": _text(adjustment.qty), "price": _text(adjustment.price)})
+                      "qty": _text(adjustment.qty), "price": _text(adjustment.price), "request": request_id})
         try:
             if adjustment.outcome == "cancel":
-                self._cancel(CancelOrderCommand(order.cl_ord_id))
+                self._cancel(CancelOrderCommand(order.cl_ord_id), request_id)
             elif adjustment.outcome == "replace":
                 self._replace(ReplaceOrderCommand(order.cl_ord_id, str(adjustment.qty), _text(adjustment.price)),
-                              corporate_action=True)
+                              request_id)
         except Refused as why:
-            log.warning("corporate action %s: could not %s order %s: %s", action.id, adjustment.outcome,
-                        cl_ord_id, why)
+            self._adjustment_refused(cl_ord_id, action.id, str(why))
+
+    def _adjustment_refused(self, cl_ord_id: str, action_id: str, why: str) -> None:
+        """The order stays on its old terms, and somebody must look at it: it is not tried again (an order
+        is never adjusted twice)."""
+        self.persist({"event": CA_REFUSED, "cl_ord_id": cl_ord_id, "action": action_id, "reason": why})
+        log.warning("corporate action %s: order %s was not adjusted: %s", action_id, cl_ord_id, why)
+        self.registry.event(self.path, "alert", problem="corporate_action_not_applied", order=cl_ord_id,
+                            action=action_id, reason=why)
 
     def _not_sent(self, msg: NotSent) -> None:
         order = self.blotter.find(msg.cl_ord_id)
         if order is None:
             return
+        adjusting = self.reference.requests.get(msg.cl_ord_id)
         if order.cl_ord_id == msg.cl_ord_id and order.status is OrdStatus.PENDING_NEW:
             record = ExecutionReport(exec_id=f"local-{msg.cl_ord_id}", exec_type=ExecType.REJECTED,
                                      ord_status=OrdStatus.REJECTED, cl_ord_id=msg.cl_ord_id, symbol=order.symbol,
@@ -472,6 +499,8 @@ class OrderManager(VigilActor):
         self.persist(record.to_dict())
         if msg.cl_ord_id in self.ack_waiters:
             self._acknowledge(msg.cl_ord_id)
+        if adjusting and isinstance(record, OrderCancelReject):
+            self._adjustment_refused(*adjusting, record.text)
 
 
 def _text(value: Decimal | None) -> str | None:

@@ -9,7 +9,9 @@ or replace (or found it closed), which logs `ca_order` and takes it out.
 Events
     {"event": "halt", "symbol", "reason", "by": "operator"|"venue", "at_ns"}      {"event": "resume", "symbol", "at_ns"}
     {"event": "corporate_action", "action": {...}, "at_ns"}
-    {"event": "ca_order", "cl_ord_id", "action", "outcome": "replace"|"cancel"|"keep"|"closed", "qty", "price"}
+    {"event": "ca_order", "cl_ord_id", "action", "outcome": "replace"|"cancel"|"keep"|"closed", "qty", "price",
+     "request": the cancel/replace's ClOrdID, until the venue's final answer to it (settle)}
+    {"event": "ca_refused", "cl_ord_id", "action", "reason"}   the venue (or the OMS) would not adjust it
 """
 from __future__ import annotations
 
@@ -18,11 +20,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actors.oms.fix_codes import OrdType
+from actors.oms.fix_codes import ExecType, OrdType
+from actors.oms.reports import ExecutionReport, OrderCancelReject
 from vigil.corporate_actions import CorporateAction, adjusted_order
 from vigil.reference import Instrument
 
-HALT, RESUME, CORPORATE_ACTION, CA_ORDER = "halt", "resume", "corporate_action", "ca_order"
+HALT, RESUME, CORPORATE_ACTION, CA_ORDER, CA_REFUSED = "halt", "resume", "corporate_action", "ca_order", "ca_refused"
+EVENTS = (HALT, RESUME, CORPORATE_ACTION, CA_ORDER, CA_REFUSED)
 POLICIES = ("adjust", "cancel")
 
 
@@ -56,6 +60,8 @@ class ReferenceState:
         self.applied: dict[str, CorporateAction] = {}
         self.applied_at: dict[str, int] = {}
         self.pending: dict[str, list[str]] = {}  # ClOrdID -> ids of the actions it waits on, in order
+        self.refused: dict[str, dict[str, str]] = {}  # action id -> {ClOrdID: why it was not adjusted}
+        self.requests: dict[str, tuple[str, str]] = {}  # cancel/replace ClOrdID -> (order, action) it adjusts
 
     def halted(self, symbol: str) -> str | None:
         """Why `symbol` takes no new orders, or None."""
@@ -80,18 +86,32 @@ class ReferenceState:
                 if order.symbol == action.symbol:
                     self.pending.setdefault(order.cl_ord_id, []).append(action.id)
         elif kind == CA_ORDER:
+            if event.get("request"):
+                self.requests[event["request"]] = (event["cl_ord_id"], event["action"])
             waiting = self.pending.get(event["cl_ord_id"], [])
             if event["action"] in waiting:
                 waiting.remove(event["action"])
             if not waiting:
                 self.pending.pop(event["cl_ord_id"], None)
+        elif kind == CA_REFUSED:
+            self.refused.setdefault(event["action"], {})[event["cl_ord_id"]] = event["reason"]
+            of = (event["cl_ord_id"], event["action"])
+            self.requests = {request: adjusts for request, adjusts in self.requests.items() if adjusts != of}
         else:
             return False
         return True
 
+    def settle(self, record: Any) -> None:
+        """A venue record (or the OMS's own NotSent reject): the final answer to an adjustment's request
+        (replaced, cancelled, or refused) ends it."""
+        final = isinstance(record, OrderCancelReject) or (
+            isinstance(record, ExecutionReport) and record.kind in (ExecType.REPLACED, ExecType.CANCELED))
+        if final:
+            self.requests.pop(record.cl_ord_id, None)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"halts": self.halts, "applied": [a.to_dict() for a in self.applied.values()],
-                "applied_at": self.applied_at, "pending": self.pending}
+        return {"halts": self.halts, "requests": self.requests, "applied": [a.to_dict() for a in self.applied.values()],
+                "applied_at": self.applied_at, "pending": self.pending, "refused": self.refused}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ReferenceState:
@@ -101,4 +121,6 @@ class ReferenceState:
             state.applied = {a["id"]: CorporateAction.from_dict(a) for a in data["applied"]}
             state.applied_at = dict(data["applied_at"])
             state.pending = {cl_ord_id: list(ids) for cl_ord_id, ids in data["pending"].items()}
+            state.refused = {action: dict(orders) for action, orders in data.get("refused", {}).items()}
+            state.requests = {request: tuple(of) for request, of in data.get("requests", {}).items()}
         return state

@@ -179,3 +179,28 @@ def test_a_venue_halt_reaches_the_oms_and_its_resume_lifts_only_the_venues_halt(
 def test_an_oms_with_a_bad_corporate_actions_setting_does_not_start_and_names_it(vigil, ports, setting, says):
     out = vigil(trading(ports, oms_config=f"    {setting}\n")).up()
     assert out.returncode != 0 and says in out.stderr, out.stderr
+
+
+def test_an_adjustment_the_venue_refuses_raises_an_alert_and_is_listed_not_resent(vigil, ports, tmp_path):
+    actions = _actions_file(tmp_path)
+    run = ready(vigil(trading(ports, oms_config=f"    corporate_actions: {{file: {actions}}}\n")).start())
+    buy = new(run, qty="10", price="99.50", session="fix-a")
+    wait_status(run, buy, "New")
+    run.client.ask("root/venue", VenueCommand("phase", {"phase": "halted", "symbol": "ACME"}))  # no replaces now
+    _actions_file(tmp_path, {"id": "S", "symbol": "ACME", "type": "split", "ratio": "2:1", "effective": _iso(-1)})
+    assert cli(run, "corporate-actions", "reload")[0] == 0
+
+    alert = wait_for(lambda: [e for e in run.events("alert") if e.get("problem") == "corporate_action_not_applied"],
+                     what="an alert for the order the venue would not adjust")[0]
+    assert (alert["order"], alert["action"]) == (buy, "S") and "halted" in alert["reason"], alert
+    row = order(run, buy)
+    assert (row["qty"], Decimal(row["price"]), row["status"]) == ("10", Decimal("99.50"), "New")  # as it was
+    [listed] = json.loads(cli(run, "corporate-actions", "--json")[1])["corporate_actions"]
+    assert listed["orders_refused"] == {buy: alert["reason"]} and listed["orders_waiting"] == []
+    assert not [e for e in run.events("exited") if e["path"] == OMS]  # the OMS took it in its stride
+
+    run.wait_running(OMS, not_pid=run.kill(OMS))  # the refusal is in the event log; nothing is sent again
+    ready(run)
+    [listed] = json.loads(cli(run, "corporate-actions", "--json")[1])["corporate_actions"]
+    assert listed["orders_refused"] == {buy: alert["reason"]}
+    assert len([e for e in run.events("alert") if e.get("problem") == "corporate_action_not_applied"]) == 1

@@ -61,3 +61,18 @@ def test_events_replay_to_the_same_halts_actions_and_waiting_orders():
     assert state.halted("ACME") is None
     assert not state.apply({"event": "order_created"}, orders)
     assert ReferenceState.from_dict(None).halts == {}  # a snapshot from before halts existed
+
+
+def test_an_adjustment_request_lasts_until_its_final_answer_or_its_refusal():
+    state = ReferenceState()
+    orders = [acme(cl="A"), acme(cl="B")]
+    state.apply({"event": "corporate_action", "action": action().to_dict(), "at_ns": 1}, orders)
+    for cl, request in (("A", "RA"), ("B", "RB")):
+        state.apply({"event": "ca_order", "cl_ord_id": cl, "action": "split", "outcome": "replace",
+                     "request": request}, orders)
+    assert state.requests == {"RA": ("A", "split"), "RB": ("B", "split")}
+    state.settle(er("E", "PendingReplace", "RA", orig="A"))  # not final: the venue may still refuse it
+    state.settle(er("5", "New", "RA", orig="A", qty=200))
+    assert state.requests == {"RB": ("B", "split")}
+    state.apply({"event": "ca_refused", "cl_ord_id": "B", "action": "split", "reason": "halted"}, orders)
+    assert state.requests == {} and state.refused == {"split": {"B": "halted"}}

@@ -134,9 +134,7 @@ class FileSource:
         paced = self._pacer.speed is not None
         for _ in range(limit):
             frame = self._next
-            # a frame with no time (a CSV line that does not parse before any that does: a header) is due
-            # at once and anchors nothing, or the first real stamp would be due decades after it
-            if frame is None or (paced and frame.ts_ns and self._pacer.wait_s(frame.ts_ns) > PACE_RESOLUTION_S):
+            if frame is None or (paced and self._pacer.wait_s(frame.ts_ns) > PACE_RESOLUTION_S):
                 return
             self.read += 1
             if frame.ts_ns > self.latest_ns:
@@ -149,7 +147,7 @@ class FileSource:
         or ever (waiting, finished, failed)."""
         if self.state != REPLAYING or self._next is None:
             return None
-        if self._pacer.speed is None or not self._next.ts_ns:
+        if self._pacer.speed is None:
             return 0.0
         wait = self._pacer.wait_s(self._next.ts_ns)
         return 0.0 if wait <= PACE_RESOLUTION_S else wait

@@ -56,7 +56,9 @@ class Pacer:
     `anchor(ts_ns)` marks the start: the frame stamped ts_ns is due now. A frame stamped
     t is then due at start + (t - first_ts) / speed on the clock's monotonic time. A replay
     that falls behind (a slow consumer) sends late frames at once and catches up to the
-    recorded timeline; frames stamped before the first one are due at once too.
+    recorded timeline; frames stamped before the first one are due at once too. A frame with
+    no time (stamp 0: a CSV line that does not parse, such as a header) is due at once and
+    anchors nothing, or the first real stamp would be due decades after it.
     """
 
     def __init__(self, speed: float | None, clock: Clock) -> None:
@@ -70,13 +72,14 @@ class Pacer:
         return self._first_ts is not None
 
     def anchor(self, ts_ns: int) -> None:
-        self._first_ts, self._start = ts_ns, self.clock.monotonic()
+        if ts_ns:
+            self._first_ts, self._start = ts_ns, self.clock.monotonic()
 
     def due_s(self, ts_ns: int) -> float:
         """Seconds after the start at which a frame stamped ts_ns is due (anchors on first use)."""
         if self._first_ts is None:
             self.anchor(ts_ns)
-        if self.speed is None:
+        if self.speed is None or self._first_ts is None:
             return 0.0
         return max(0.0, (ts_ns - self._first_ts) / 1e9 / self.speed)
 

@@ -89,6 +89,14 @@ def test_a_late_replay_catches_up_and_older_frames_are_due_at_once():
     assert pacer.wait_s(T0 - 10 * NS) == 0.0
 
 
+def test_a_frame_with_no_time_is_due_at_once_and_does_not_anchor_the_pace():
+    clock = SimClock()
+    pacer = Pacer(1.0, clock)
+    assert pacer.wait_s(0) == 0.0 and not pacer.anchored  # a CSV header line, say
+    assert pacer.wait_s(T0) == 0.0 and pacer.anchored  # the first real stamp starts the replay
+    assert pacer.wait_s(T0 + 2 * NS) == pytest.approx(2.0)
+
+
 # --- the publisher over real ZeroMQ
 
 

@@ -17,7 +17,8 @@ TICK = timedelta(milliseconds=20)
 
 class SimulatedVenue(VigilActor):
     def on_start(self, config: Any) -> None:
-        self.venue_config = VenueConfig.from_mapping(config, where=self.path)
+        self.venue_config = VenueConfig.from_mapping(config, where=self.path,
+                                                     base=Path(self.context.run_dir).resolve().parent)
         self.core: VenueCore | None = None
 
     def on_running(self) -> None:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
 from venues.engine import FlowConfig, Phase, SymbolSpec
+from vigil.corporate_actions import CorporateAction, load_actions
 from vigil.errors import VigilError
+from vigil.reference import ReferenceDataError, find_file
 
 
 class VenueConfigError(VigilError):
@@ -37,9 +40,11 @@ class VenueConfig:
     heartbeat_s: int = 30
     fix_log: bool = True
     """Log every FIX message under the run directory (venue/ID/log)."""
+    corporate_actions: tuple[CorporateAction, ...] = ()
+    """Of the venue's symbols: at each one's effective time the simulated flow moves to the new prices."""
 
     @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any], where: str = "venue") -> "VenueConfig":
+    def from_mapping(cls, raw: Mapping[str, Any], where: str = "venue", base: Path | None = None) -> "VenueConfig":
         def need(key: str) -> Any:
             if key not in raw:
                 raise VenueConfigError(f"{where}: config needs {key!r}")
@@ -67,12 +72,19 @@ class VenueConfig:
         if backup == md_endpoint and not _ephemeral(backup):
             raise VenueConfigError(f"{where}: md_backup_endpoint {backup!r} is the same as md_endpoint "
                                    f"{md_endpoint!r}: the backup line needs an endpoint of its own")
+        actions: tuple[CorporateAction, ...] = ()
+        if raw.get("corporate_actions") is not None:
+            try:  # one file may list symbols this venue does not trade: theirs are not its business
+                actions = tuple(a for a in load_actions(find_file(str(raw["corporate_actions"]), base))
+                                if a.symbol in symbols)
+            except ReferenceDataError as err:
+                raise VenueConfigError(f"{where}: corporate_actions: {err}") from None
         return cls(port=int(need("port")), md_endpoint=md_endpoint, md_backup_endpoint=backup,
                    symbols=symbols, clients=clients,
                    comp_id=str(raw.get("comp_id", "VENUE")), host=str(raw.get("host", "127.0.0.1")), phase=phase,
                    flow_seed=seed, flow=FlowConfig(**flow), cancel_on_disconnect=bool(raw.get("cancel_on_disconnect")),
                    ack_pending=bool(raw.get("ack_pending")), heartbeat_s=int(raw.get("heartbeat_s", 30)),
-                   fix_log=bool(raw.get("fix_log", True)))
+                   fix_log=bool(raw.get("fix_log", True)), corporate_actions=actions)
 
 
 def _ephemeral(endpoint: str) -> bool:

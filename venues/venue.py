@@ -87,6 +87,8 @@ class VenueCore:
         # while any wait, newer events queue behind them, so a client's requests stay in order
         self._work: deque[FixEvent | str] = deque()
         self.counts = {"orders": 0, "reports": 0, "rejects": 0}
+        # Actions in effect already are in the configured reference prices; the rest move the flow's prices
+        self._actions = deque(a for a in config.corporate_actions if a.effective_ns > clock.now_ns())
 
     def start(self) -> None:
         self.acceptor.start()
@@ -252,7 +254,14 @@ class VenueCore:
             self._transmit(session, message)
 
     def tick(self) -> None:
-        """Timer work: background flow, delayed reports."""
+        """Timer work: corporate actions, background flow, delayed reports."""
+        while self._actions and self._actions[0].effective_ns <= self.clock.now_ns():
+            action = self._actions.popleft()
+            log.info("corporate action %s: the flow's prices follow it", action.describe())
+            if self.flow is not None:
+                factor, offset = action.price_factor_and_offset()
+                self._dispatch(self.flow.move_to(action.symbol, factor,
+                                                 offset / self.config.symbols[action.symbol].tick_size))
         if self.flow is not None and not self.faults.silent:
             self._dispatch(self.flow.run_due())
         self._flush_delayed()

@@ -6,12 +6,14 @@ import time
 from decimal import Decimal
 
 import pytest
+import zmq
 from harness import wait_for
 from topologies import trading
 from test_trading import OMS, new, order, ready, wait_status
 
 from actors.oms.commands import CancelOrderCommand, GetHalts, GetPositions, ReplaceOrderCommand
 from venues.faults import VenueCommand
+from venues.marketdata import decode
 from venues.participant import RawFixClient
 from vigil.errors import VigilError
 from vigil.procs import free_port
@@ -204,3 +206,27 @@ def test_an_adjustment_the_venue_refuses_raises_an_alert_and_is_listed_not_resen
     [listed] = json.loads(cli(run, "corporate-actions", "--json")[1])["corporate_actions"]
     assert listed["orders_refused"] == {buy: alert["reason"]}
     assert len([e for e in run.events("alert") if e.get("problem") == "corporate_action_not_applied"]) == 1
+
+
+def test_the_venues_simulated_market_follows_a_split_at_its_effective_time(vigil, ports, tmp_path):
+    effective = int(time.time()) + 8  # after the venue is up: it applies only actions that take effect while it runs
+    actions = _actions_file(tmp_path, {"id": "S", "symbol": "ACME", "type": "split", "ratio": "2:1",
+                                       "effective": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(effective))})
+    vigil(trading(ports, flow=True, venue_config=f"    corporate_actions: {actions}\n")).start()
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"QACME")
+    sub.connect(f"tcp://127.0.0.1:{ports['md']}")
+    try:
+        def mid():
+            if not sub.poll(1000):
+                return None
+            quote = decode(sub.recv_multipart())
+            return (quote.bid_px + quote.ask_px) / 2 if quote.bid_px and quote.ask_px else None
+        assert 90 < wait_for(mid, what="ACME quoted around 100 before the split") < 110
+        assert 45 < wait_for(lambda: (m := mid()) and m < 60 and m, timeout=30,
+                             what="ACME quoted around 50 after the split") < 55
+        assert time.time() >= effective  # not before its time
+    finally:
+        sub.close(0)
+        ctx.term()

@@ -38,10 +38,10 @@ def trading(ports: dict[str, int], *, sessions: tuple[tuple[str, str, str], ...]
                                                                                   ("fix-b", "FIX.4.2", "VIGIL_B")),
             phase: str = "continuous", flow: bool = False, extra_clients: tuple[str, ...] = ("TESTER",),
             oms_backoff_ms: int = 0, cancel_on_disconnect: bool = False, ack_pending: bool = False,
-            oms_config: str = "") -> str:
+            oms_config: str = "", venue_config: str = "") -> str:
     """A venue, an OMS and broker sessions on the given free ports (keys: fix, md).
     ack_pending: the venue sends PendingCancel / PendingReplace before Canceled / Replaced.
-    oms_config: more lines of the OMS's config, indented by four spaces."""
+    oms_config, venue_config: more lines of the OMS's (the venue's) config, indented by four spaces."""
     clients = "".join(f"          - {{comp_id: {comp}, begin_string: {begin}}}\n" for _, begin, comp in sessions)
     clients += "".join(f"          - {{comp_id: {comp}, begin_string: FIX.4.4}}\n" for comp in extra_clients)
     venue = (f"- id: venue\n  start: venues.actor:SimulatedVenue\n  shutdown: 3000\n  config:\n"
@@ -51,7 +51,7 @@ def trading(ports: dict[str, int], *, sessions: tuple[tuple[str, str, str], ...]
              "    clients:\n" + _indent(clients, -4) +
              "    symbols:\n      EURUSD: {tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}\n"
              "      ACME: {tick_size: 0.01, lot_size: 1, reference_price: 100}\n"
-             + ("    flow: {seed: 3, rate_per_s: 100}\n" if flow else ""))
+             + ("    flow: {seed: 3, rate_per_s: 100}\n" if flow else "") + venue_config)
     oms = ("- id: oms\n  start: actors.oms.actor:OrderManager\n  config:\n    ack_timeout_s: 1\n" + oms_config +
            "    sessions:\n"
            + "".join(f"      - {{id: {sid}, fee_bps: {i}}}\n" for i, (sid, _, _) in enumerate(sessions)))

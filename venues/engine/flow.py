@@ -131,6 +131,19 @@ class OrderFlow:
                     owner=cfg.owner, cl_ord_id=self._cl_ord_id(), order_id=victim.order_id,
                     price=self._passive_price(victim.side, mid)))
 
+    def move_to(self, symbol: str, factor: float, offset_ticks: float) -> list[Report]:
+        """A corporate action: the mid goes to the new units (mid x factor - offset), and the flow's own
+        resting orders, priced in the old ones, are cancelled; it quotes afresh around the new mid from
+        its next steps. Other participants' orders are theirs (their brokers adjust or cancel them)."""
+        self._mid[symbol] = max(self._mid[symbol] * factor - offset_ticks, self._cfg.spread_ticks + 1.0)
+        out: list[Report] = []
+        for order in self._resting[symbol]:
+            if order.is_open:
+                out += self._ex.cancel(OrderCancelRequest(owner=self._cfg.owner, cl_ord_id=self._cl_ord_id(),
+                                                          order_id=order.order_id))
+        self._resting[symbol] = []
+        return out
+
     def _passive_price(self, side: Side, mid: float) -> int:
         away = self._rng.randint(1, self._cfg.spread_ticks)
         return max(1, math.ceil(mid) - away) if side is Side.BUY else math.floor(mid) + away

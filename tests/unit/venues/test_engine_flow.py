@@ -107,3 +107,20 @@ def test_flow_in_pre_open_sends_only_resting_limit_orders_and_nothing_when_halte
     before = len(ex.requests)
     assert flow.step(50) == []
     assert len(ex.requests) == before
+
+
+def test_a_split_moves_the_flows_mid_and_cancels_its_orders_in_the_old_prices_only():
+    ex = Exchange(SYMBOLS, SimClock(T0))
+    flow = OrderFlow(ex, 5, symbols=["XYZ"])
+    other = Session(ex, "OTHER")
+    [theirs] = other.buy(10, 9_000)  # a participant's order: its broker's to adjust, not the venue's
+    flow.step(500)
+    before = flow.mid("XYZ")
+    reports = flow.move_to("XYZ", 0.5, 0.0)  # 2:1
+    assert flow.mid("XYZ") == before / 2
+    assert reports and all(r.exec_type is ExecType.CANCELED and r.owner == "FLOW" for r in reports)
+    assert ex.open_orders("FLOW", "XYZ") == []
+    assert [o.order_id for o in ex.open_orders("OTHER", "XYZ")] == [theirs.order_id]
+    flow.step(200)
+    prices = [o.price for o in ex.open_orders("FLOW", "XYZ")]
+    assert prices and all(abs(p - flow.mid("XYZ")) <= FlowConfig().cancel_distance + 1 for p in prices)

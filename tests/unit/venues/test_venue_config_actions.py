@@ -1,0 +1,29 @@
+"""The venue's `corporate_actions:` setting: its own symbols' actions, and a bad file named."""
+from __future__ import annotations
+
+import pytest
+
+from venues.config import VenueConfig, VenueConfigError
+
+
+def _config(path) -> VenueConfig:
+    return VenueConfig.from_mapping({"port": 1, "md_endpoint": "tcp://127.0.0.1:5000", "clients": [{"comp_id": "C"}],
+                                     "symbols": {"ACME": {"tick_size": 0.01}}, "corporate_actions": str(path)},
+                                    where="root/venue")
+
+
+def test_the_venue_keeps_the_actions_of_its_own_symbols(tmp_path):
+    path = tmp_path / "ca.yaml"
+    path.write_text("actions:\n"
+                    "  - {id: a, symbol: ACME, type: split, ratio: '2:1', effective: 2030-01-01}\n"
+                    "  - {id: e, symbol: EURUSD, type: dividend, amount: 0.01, effective: 2030-01-01}\n")
+    assert [a.id for a in _config(path).corporate_actions] == ["a"]
+
+
+def test_a_bad_corporate_actions_file_is_refused_naming_the_setting_and_the_problem(tmp_path):
+    with pytest.raises(VenueConfigError, match=r"root/venue: corporate_actions: corporate actions .*nope\.yaml: No such"):
+        _config(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("actions: [{id: a, symbol: ACME, type: split, ratio: lots, effective: 2030-01-01}]\n")
+    with pytest.raises(VenueConfigError, match="action a: ratio must be 'NEW:OLD'"):
+        _config(bad)

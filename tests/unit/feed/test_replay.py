@@ -229,21 +229,26 @@ def test_cli_bad_arguments_give_one_line_and_exit_2(tmp_path, small_csv, args, p
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
-def test_cli_replays_a_csv_losslessly_and_exits_0(context, small_csv):
+def _run_cli(context, path, count: int, *args: str) -> tuple[list[list[bytes]], str]:
+    """Run the replay CLI on `path` into a PULL socket until it exits 0; what came, and its stderr."""
     where = endpoint()
     pull = context.socket(zmq.PULL)
     pull.connect(where)
-    proc = subprocess.Popen([sys.executable, "-m", "actors.feed.replay", str(small_csv), "--endpoint", where,
-                             "--symbol", "EURUSD", "--max", "--lossless"], cwd=REPO, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "actors.feed.replay", str(path), "--endpoint", where, *args],
+                            cwd=REPO, stderr=subprocess.PIPE, text=True)
     try:
-        got = receive(pull, 3, deadline_s=20.0)
+        got = receive(pull, count, deadline_s=20.0)
         _, err = proc.communicate(timeout=20.0)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, err
+    return got, err
+
+
+def test_cli_replays_a_csv_losslessly_and_exits_0(context, small_csv):
+    got, err = _run_cli(context, small_csv, 3, "--symbol", "EURUSD", "--max", "--lossless")
     assert [parts[1] for parts in got][1] == b"garbage"
     assert [decode(got[i]).seq for i in (0, 2)] == [1, 3]
     assert "sent 3/3" in err and "quotes.csv:2" in err
@@ -254,18 +259,6 @@ def test_cli_replays_a_recording(context, tmp_path):
     with Recorder(path) as recorder:
         for frame in quotes(10):
             recorder.write(frame)
-    where = endpoint()
-    pull = context.socket(zmq.PULL)
-    pull.connect(where)
-    proc = subprocess.Popen([sys.executable, "-m", "actors.feed.replay", str(path), "--endpoint", where,
-                             "--speed", "100", "--lossless"], cwd=REPO, stderr=subprocess.PIPE, text=True)
-    try:
-        got = receive(pull, 10, deadline_s=20.0)
-        _, err = proc.communicate(timeout=20.0)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    got, err = _run_cli(context, path, 10, "--speed", "100", "--lossless")
     assert got == [f.parts for f in quotes(10)]
     assert "at 100x" in err and "sent 10/10" in err

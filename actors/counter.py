@@ -7,9 +7,12 @@ restart benchmark use to prove that state survives a crash.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from msgspec import Meta
 
 from vigil.actor import Refused, VigilActor
+from vigil.config import Config
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,18 @@ class Count:
     """How many times the actor had been restarted when it answered."""
 
 
+class CounterConfig(Config):
+    snapshot_every: Annotated[int, Meta(ge=0)] = 100
+    """Events between two snapshots; 0: never snapshot."""
+
+
 class Counter(VigilActor):
-    def on_start(self, config: Any) -> None:
+    config_class = CounterConfig
+
+    def on_start(self, config: CounterConfig) -> None:
         self.value = 0
         self.seq = 0
-        self.snapshot_every = int(config.get("snapshot_every", 100))
+        self.snapshot_every = config.snapshot_every
 
     def restore(self, snapshot: Any) -> None:
         self.value, self.seq = snapshot["value"], snapshot["seq"]

@@ -16,13 +16,16 @@ TICK = timedelta(milliseconds=20)
 
 
 class SimulatedVenue(VigilActor):
-    def on_start(self, config: Any) -> None:
-        self.venue_config = VenueConfig.from_mapping(config, where=self.path,
-                                                     base=Path(self.context.run_dir).resolve().parent)
+    config_class = VenueConfig
+
+    def on_start(self, config: VenueConfig) -> None:
+        self.venue_config = config
+        self.actions = config.load_actions(self.topology_dir)
         self.core: VenueCore | None = None
 
     def on_running(self) -> None:
-        self.core = VenueCore(self.venue_config, self.clock, Path(self.context.run_dir) / "venue" / self.spec.id)
+        self.core = VenueCore(self.venue_config, self.clock, Path(self.context.run_dir) / "venue" / self.spec.id,
+                              self.actions)
         self.core.start()
         self.wakeupAfter(TICK, "tick")
 

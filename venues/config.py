@@ -1,90 +1,113 @@
-"""The simulated venue's settings, from a topology `config:` mapping or a standalone file."""
+"""The simulated venue's settings, as a topology's `config:` gives them (vigil.config)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Literal
+
+from msgspec import Meta
 
 from venues.engine import FlowConfig, Phase, SymbolSpec
+from vigil.config import Config, ConfigProblem, NonEmpty, Port, Positive, PositiveInt
 from vigil.corporate_actions import CorporateAction, load_actions
-from vigil.errors import VigilError
 from vigil.reference import ReferenceDataError, find_file
 
 
-class VenueConfigError(VigilError):
-    pass
-
-
-@dataclass(frozen=True)
-class Client:
-    comp_id: str
+class Client(Config):
+    comp_id: NonEmpty
     """The client's SenderCompID (our TargetCompID)."""
-    begin_string: str = "FIX.4.4"
+    begin_string: Literal["FIX.4.4", "FIX.4.2"] = "FIX.4.4"
 
 
-@dataclass(frozen=True)
-class VenueConfig:
-    port: int
-    md_endpoint: str
-    symbols: dict[str, SymbolSpec]
-    clients: tuple[Client, ...]
-    md_backup_endpoint: str | None = None
-    """A second market-data line (B) carrying the same messages as md_endpoint (A); None: no backup line."""
-    comp_id: str = "VENUE"
-    host: str = "127.0.0.1"
-    phase: Phase = Phase.CONTINUOUS
-    flow_seed: int | None = None
-    flow: FlowConfig = field(default_factory=FlowConfig)
+class ListedSymbol(Config):
+    tick_size: Positive
+    lot_size: PositiveInt = 1
+    max_order_qty: PositiveInt | None = None
+    """Larger orders are rejected (OrdRejReason 3); none: no limit."""
+    reference_price: Positive | None = None
+    """The opening auction's tie-break before the symbol trades, and the flow's starting mid."""
+
+    def spec(self) -> SymbolSpec:
+        ticks = None if self.reference_price is None else round(self.reference_price / self.tick_size)
+        return SymbolSpec(tick_size=self.tick_size, lot_size=self.lot_size, max_order_qty=self.max_order_qty,
+                          reference_price=ticks)
+
+
+_FLOW = FlowConfig()
+
+
+class FlowSettings(Config):
+    """Seeded background orders of owner FLOW (venues/engine/flow.py), so the book has a market."""
+
+    seed: int = 0
+    rate_per_s: Positive = _FLOW.rate_per_s
+    max_burst: PositiveInt = _FLOW.max_burst
+    orders_per_side: PositiveInt = _FLOW.orders_per_side
+    spread_ticks: PositiveInt = _FLOW.spread_ticks
+    cancel_distance: PositiveInt = _FLOW.cancel_distance
+    max_lots: PositiveInt = _FLOW.max_lots
+    aggressive_share: Annotated[float, Meta(ge=0, le=1)] = _FLOW.aggressive_share
+    volatility_ticks: Annotated[float, Meta(ge=0)] = _FLOW.volatility_ticks
+    start_mid: PositiveInt = _FLOW.start_mid
+
+    def __post_init__(self) -> None:
+        if self.cancel_distance < self.spread_ticks:
+            raise ValueError(f"cancel_distance: must be at least spread_ticks ({self.spread_ticks}), or new "
+                             f"orders are cancelled at once, got {self.cancel_distance}")
+
+    def engine(self) -> FlowConfig:
+        return FlowConfig(**{f.name: getattr(self, f.name) for f in dataclasses.fields(FlowConfig)
+                             if hasattr(self, f.name)})
+
+
+class VenueConfig(Config):
+    port: Port
+    """The FIX acceptor's port."""
+    md_endpoint: NonEmpty
+    """Where market data is published (ZeroMQ PUB, venues/marketdata.py)."""
+    symbols: Annotated[dict[str, ListedSymbol], Meta(min_length=1)]
+    clients: Annotated[tuple[Client, ...], Meta(min_length=1)]
+    md_backup_endpoint: NonEmpty | None = None
+    """A second market-data line (B) carrying the same messages as md_endpoint (A); none: no backup line."""
+    comp_id: NonEmpty = "VENUE"
+    host: NonEmpty = "127.0.0.1"
+    phase: Literal["pre_open", "opening_auction", "continuous", "halted", "closed"] = "continuous"
+    flow: FlowSettings | None = None
+    """Background order flow; none: a book that only participants fill."""
     cancel_on_disconnect: bool = False
     ack_pending: bool = False
-    heartbeat_s: int = 30
+    """Answer a cancel or replace with PendingCancel / PendingReplace first."""
+    heartbeat_s: PositiveInt = 30
     fix_log: bool = True
     """Log every FIX message under the run directory (venue/ID/log)."""
-    corporate_actions: tuple[CorporateAction, ...] = ()
-    """Of the venue's symbols: at each one's effective time the simulated flow moves to the new prices."""
+    corporate_actions: NonEmpty | None = None
+    """A corporate actions file: at each action's effective time the flow moves to the new prices."""
 
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any], where: str = "venue", base: Path | None = None) -> "VenueConfig":
-        def need(key: str) -> Any:
-            if key not in raw:
-                raise VenueConfigError(f"{where}: config needs {key!r}")
-            return raw[key]
-
-        symbols = {}
-        for name, s in dict(need("symbols")).items():
-            tick = float(s["tick_size"])
-            ref = s.get("reference_price")
-            symbols[name] = SymbolSpec(tick_size=tick, lot_size=int(s.get("lot_size", 1)),
-                                       max_order_qty=s.get("max_order_qty"),
-                                       reference_price=round(float(ref) / tick) if ref is not None else None)
-        clients = tuple(Client(c["comp_id"], c.get("begin_string", "FIX.4.4")) for c in need("clients"))
-        try:
-            phase = Phase[str(raw.get("phase", "continuous")).upper()]
-        except KeyError:
-            raise VenueConfigError(f"{where}: unknown phase {raw.get('phase')!r} "
-                                   f"({', '.join(p.name.lower() for p in Phase)})") from None
-        flow = dict(raw.get("flow") or {})
-        seed = flow.pop("seed", None)
-        md_endpoint = str(need("md_endpoint"))
-        backup = raw.get("md_backup_endpoint")
-        backup = None if backup is None else str(backup)
+    def __post_init__(self) -> None:
         # Identical wildcard ports (tcp://127.0.0.1:*) bind two different ports: no clash there
-        if backup == md_endpoint and not _ephemeral(backup):
-            raise VenueConfigError(f"{where}: md_backup_endpoint {backup!r} is the same as md_endpoint "
-                                   f"{md_endpoint!r}: the backup line needs an endpoint of its own")
-        actions: tuple[CorporateAction, ...] = ()
-        if raw.get("corporate_actions") is not None:
-            try:  # one file may list symbols this venue does not trade: theirs are not its business
-                actions = tuple(a for a in load_actions(find_file(str(raw["corporate_actions"]), base))
-                                if a.symbol in symbols)
-            except ReferenceDataError as err:
-                raise VenueConfigError(f"{where}: corporate_actions: {err}") from None
-        return cls(port=int(need("port")), md_endpoint=md_endpoint, md_backup_endpoint=backup,
-                   symbols=symbols, clients=clients,
-                   comp_id=str(raw.get("comp_id", "VENUE")), host=str(raw.get("host", "127.0.0.1")), phase=phase,
-                   flow_seed=seed, flow=FlowConfig(**flow), cancel_on_disconnect=bool(raw.get("cancel_on_disconnect")),
-                   ack_pending=bool(raw.get("ack_pending")), heartbeat_s=int(raw.get("heartbeat_s", 30)),
-                   fix_log=bool(raw.get("fix_log", True)), corporate_actions=actions)
+        if self.md_backup_endpoint == self.md_endpoint and not _ephemeral(self.md_endpoint):
+            raise ValueError(f"md_backup_endpoint: {self.md_backup_endpoint!r} is the same as md_endpoint: "
+                             f"the backup line needs an endpoint of its own")
+
+    @property
+    def engine_phase(self) -> Phase:
+        return Phase[self.phase.upper()]
+
+    def engine_symbols(self) -> dict[str, SymbolSpec]:
+        return {name: listed.spec() for name, listed in self.symbols.items()}
+
+    def load_actions(self, base: Path | None) -> tuple[CorporateAction, ...]:
+        """The actions of the venue's symbols (one file may list others: theirs are not its business)."""
+        if self.corporate_actions is None:
+            return ()
+        return tuple(a for a in load_actions(find_file(self.corporate_actions, base)) if a.symbol in self.symbols)
+
+    def check_files(self, base: Path) -> list[ConfigProblem]:
+        try:
+            self.load_actions(base)
+        except ReferenceDataError as err:
+            return [ConfigProblem(("corporate_actions",), str(err))]
+        return []
 
 
 def _ephemeral(endpoint: str) -> bool:

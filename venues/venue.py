@@ -42,6 +42,7 @@ from venues.engine import (
 from venues.faults import Faults, VenueCommand
 from venues.marketdata import LINES, Publisher
 from vigil.clock import Clock
+from vigil.corporate_actions import CorporateAction
 from vigil.fix.bridge import FixBridge, FixEvent
 from vigil.fix.fields import fields_of
 from vigil.fix.settings import SessionConfig, write_settings
@@ -62,11 +63,13 @@ class _MassStatus:
 
 
 class VenueCore:
-    def __init__(self, config: VenueConfig, clock: Clock, work_dir: Path) -> None:
+    def __init__(self, config: VenueConfig, clock: Clock, work_dir: Path,
+                 corporate_actions: tuple[CorporateAction, ...] = ()) -> None:
         self.config = config
         self.clock = clock
-        self.exchange = Exchange(config.symbols, clock, phase=config.phase, ack_pending=config.ack_pending)
-        self.flow = OrderFlow(self.exchange, config.flow_seed, config.flow) if config.flow_seed is not None else None
+        self.symbols = config.engine_symbols()
+        self.exchange = Exchange(self.symbols, clock, phase=config.engine_phase, ack_pending=config.ack_pending)
+        self.flow = OrderFlow(self.exchange, config.flow.seed, config.flow.engine()) if config.flow else None
         self.faults = Faults()
         self.bridge = FixBridge(logon_check=self._logon_check)
         sessions = [SessionConfig(begin_string=c.begin_string, sender_comp_id=config.comp_id, target_comp_id=c.comp_id,
@@ -88,7 +91,7 @@ class VenueCore:
         self._work: deque[FixEvent | str] = deque()
         self.counts = {"orders": 0, "reports": 0, "rejects": 0}
         # Actions in effect already are in the configured reference prices; the rest move the flow's prices
-        self._actions = deque(a for a in config.corporate_actions if a.effective_ns > clock.now_ns())
+        self._actions = deque(a for a in corporate_actions if a.effective_ns > clock.now_ns())
 
     def start(self) -> None:
         self.acceptor.start()
@@ -137,7 +140,7 @@ class VenueCore:
     def _on_fix(self, event: FixEvent) -> None:
         if event.kind == "logon":
             self.logged_on.add(event.session)
-            for symbol in self.config.symbols:  # a client that logs on during a halt must hear of it
+            for symbol in self.symbols:  # a client that logs on during a halt must hear of it
                 if self.exchange.phase(symbol) is Phase.HALTED:
                     self._send_status(event.session, symbol)
         elif event.kind == "logout":
@@ -150,7 +153,7 @@ class VenueCore:
 
     def _on_app(self, session: str, message: dict[int, str]) -> None:
         try:
-            req = codec.request(message, session, self.config.symbols)
+            req = codec.request(message, session, self.symbols)
         except codec.Unsupported as problem:
             self.counts["rejects"] += 1
             self._send(session, codec.session_reject(message, problem))
@@ -206,22 +209,22 @@ class VenueCore:
                 else:
                     self._send(r.owner, codec.execution_report(r, self._spec(r.symbol), begin))
         for t in trade_prints([r for r in reports if isinstance(r, ExecutionReport)]):
-            spec = self.config.symbols[t.symbol]
+            spec = self.symbols[t.symbol]
             aggressor = 0 if t.aggressor is None else (1 if t.aggressor.value == "1" else -1)
             self.publisher.trade(t.symbol, t.transact_time_ns, t.price * spec.tick_size, t.qty, aggressor)
-        for symbol in {r.symbol for r in reports if isinstance(r, ExecutionReport)} & self.config.symbols.keys():
+        for symbol in {r.symbol for r in reports if isinstance(r, ExecutionReport)} & self.symbols.keys():
             self._publish_top(symbol)
 
     def _spec(self, symbol: str) -> SymbolSpec:
         """A report can name a symbol the venue does not list (it rejects orders for it)."""
-        return self.config.symbols.get(symbol) or UNLISTED
+        return self.symbols.get(symbol) or UNLISTED
 
     def _publish_top(self, symbol: str) -> None:
         key = self.exchange.book(symbol).top()
         if self._last_top.get(symbol) == key:
             return
         self._last_top[symbol] = key
-        tick = self.config.symbols[symbol].tick_size
+        tick = self.symbols[symbol].tick_size
         bid_px, bid_qty, ask_px, ask_qty = key
         self.publisher.quote(symbol, self.clock.now_ns(), (bid_px or 0) * tick, bid_qty or 0,
                              (ask_px or 0) * tick, ask_qty or 0)
@@ -261,7 +264,7 @@ class VenueCore:
             if self.flow is not None:
                 factor, offset = action.price_factor_and_offset()
                 self._dispatch(self.flow.move_to(action.symbol, factor,
-                                                 offset / self.config.symbols[action.symbol].tick_size))
+                                                 offset / self.symbols[action.symbol].tick_size))
         if self.flow is not None and not self.faults.silent:
             self._dispatch(self.flow.run_due())
         self._flush_delayed()
@@ -291,7 +294,7 @@ class VenueCore:
                 session.setNextSenderMsgSeqNum(session.getExpectedSenderNum() + n)
             self.publisher.skip_next = n
         elif cmd.kind == "phase":
-            before = {s: self.exchange.phase(s) for s in self.config.symbols}
+            before = {s: self.exchange.phase(s) for s in self.symbols}
             self._dispatch(self.exchange.set_phase(Phase[str(a["phase"]).upper()], a.get("symbol")))
             for symbol, was in before.items():
                 if (was is Phase.HALTED) != (self.exchange.phase(symbol) is Phase.HALTED):

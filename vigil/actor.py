@@ -1,8 +1,10 @@
 """The base of every Vigil actor: lifecycle, recovery from Redis, heartbeats, tracing.
 
-A subclass is a thin shell around plain domain objects. It fills in hooks:
+A subclass is a thin shell around plain domain objects. It names its config class
+(`config_class`, a vigil.config.Config: `vigil check` builds it from the topology before
+anything runs) and fills in hooks:
 
-    on_start(config)      build domain objects; no side effects yet
+    on_start(config)      build domain objects from that config; no side effects yet
     restore(snapshot)     load state from a snapshot
     apply(event, seq)     apply one logged event (on replay and after `persist`)
     snapshot()            state to snapshot, or None for "never snapshot"
@@ -32,6 +34,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -47,6 +50,7 @@ from thespian.actors import (
 
 from vigil import telemetry
 from vigil.clock import Clock, LiveClock
+from vigil.config import Config, NoConfig
 from vigil.lane import Lane, LaneAddress, Unreachable
 from vigil.lifecycle import Lifecycle, State
 from vigil.messages import ActorReady, ActorStartFailed, Envelope, InitActor, InjectFault, Ping, Pong, Shutdown
@@ -65,6 +69,8 @@ class Refused(Exception):
 
 
 class VigilActor(Actor):
+    config_class: type[Config] = NoConfig
+    """What `config:` in the topology may say (vigil.config); on_start gets one of these."""
     _outbox: list | None = None
     """What handlers sent during a batch, held until the batch's events are committed."""
     snapshot_every = 100
@@ -74,7 +80,7 @@ class VigilActor(Actor):
     lane: Lane | None = None
 
     # ---- hooks -------------------------------------------------------
-    def on_start(self, config: Any) -> None:
+    def on_start(self, config: Config) -> None:
         pass
 
     def restore(self, snapshot: Any) -> None:
@@ -348,6 +354,11 @@ class VigilActor(Actor):
             telemetry.flush()
         finally:
             os._exit(CRASH_EXIT_CODE)
+
+    @property
+    def topology_dir(self) -> Path:
+        """Where a relative file named in this actor's config is (beside the topology file)."""
+        return Path(self.context.topology_dir)
 
     def _inject(self, fault: InjectFault, sender: Any) -> None:
         if fault.kind == "crash":

@@ -12,10 +12,10 @@ import time
 import uuid
 from pathlib import Path
 
-from vigil.errors import TopologyError, VigilError
+from vigil.errors import VigilError
 from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
 from vigil.rundir import LOG_FILE, last_exit, read_json, running, RUNNING_FILE
-from vigil.topology import load_topology, summary
+from vigil.topology import TopologyError, load_topology, summary
 from vigil import feeds_cli, reference_cli, trading_cli
 
 DEFAULT_TOPOLOGY = "topology.yaml"

@@ -103,7 +103,8 @@ class Daemon:
         records = [{"path": "root", "kind": "supervisor", "start": ROOT_START}]
         records += [{"path": c.path, "kind": c.type, "start": c.start} for c in self.topo.walk()]
         self.registry.declare_tree(records)
-        context = RunContext(system.name, url, str(self.run_dir), system.start_timeout_ms)
+        context = RunContext(system.name, url, str(self.run_dir), str(Path(self.topo.source).parent),
+                             system.start_timeout_ms)
         self.asys = ActorSystem("multiprocTCPBase", {"Admin Port": self.admin_port},
                                 logDefs=_thespian_logging(self.run_dir), transientUnique=True)
         self.root = self.asys.createActor(ROOT_START.replace(":", "."))

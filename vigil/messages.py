@@ -28,6 +28,8 @@ class RunContext:
     """Where state, the event logs and the actor registry live."""
     run_dir: str
     """Directory for logs and the span file."""
+    topology_dir: str
+    """The topology file's directory: a relative file in an actor's config is read from beside it."""
     start_timeout_ms: int = 10000
     """How long a child may take to report ready before it is killed."""
 

@@ -87,19 +87,21 @@ def load_master(path: str | Path = DEFAULT_MASTER) -> dict[str, Instrument]:
 
 
 def find_file(path: str | Path, base: Path | None = None) -> Path:
-    """A reference file named in a config: a relative path is looked for beside the topology (`base`),
-    then in the repo; if it is in neither, the path as given (whose loader then says it is missing)."""
-    path = Path(path)
-    if path.is_absolute():
-        return path
-    return next((p for p in (base / path if base else None, DEFAULT_MASTER.parent.parent / path)
-                 if p is not None and p.is_file()), path)
+    """A file named in a config: a relative path is beside the topology (`base`, the topology's
+    directory; without one, the working directory). Never anywhere else: a file the topology's
+    directory lacks is missing, not silently taken from the repo."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() or base is None else base / path
 
 
-def instruments(config: Any, where: str, base: Path | None = None) -> dict[str, Instrument]:
-    """A feed's or actor's `symbols:` setting: a path to a symbol master file (a relative one is looked
-    for under `base`, then in the repo), a mapping given inline, or a list of symbols from the repo's
-    master (none: all of it)."""
+SymbolsSetting = str | tuple[str, ...] | dict[str, dict[str, Any]] | None
+"""A `symbols:` setting: the path of a symbol master file, symbols of the repo's master, or a
+master given inline; None: the repo's master."""
+
+
+def instruments(config: SymbolsSetting, where: str, base: Path | None = None) -> dict[str, Instrument]:
+    """A feed's or actor's `symbols:` setting: a path to a symbol master file (a relative one is beside
+    `base`), a mapping given inline, or a list of symbols from the repo's master (none: all of it)."""
     if config is None:
         return load_master()
     if isinstance(config, str):

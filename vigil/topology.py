@@ -6,6 +6,12 @@ validates it without starting anything: every problem found is reported at once,
 field (``root/market/counter.restart``), ``root.backoff``, or ``vigil.admin_port``.
 
 Defaults live once, in the dataclasses below; the loader passes only what the file sets.
+
+Each worker's `config:` is built into its actor's config class (`config_class`, a
+`vigil.config.Config`) here too, so a mistyped setting is refused with its line before anything
+runs: ``PATH:LINE: root/trading/oms: config.ack_timout_s: unknown setting (did you mean
+ack_timeout_s?)``. Only with ``check_imports=False`` (nothing is imported) does a child's config
+stay the raw mapping.
 """
 
 from __future__ import annotations
@@ -14,14 +20,16 @@ import dataclasses
 import importlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from vigil.errors import TopologyError
-from vigil.yaml_nodes import (Field, FrozenMap, Reader, compose, is_null, line, suggest,
+from vigil.config import Config, config_problems
+from vigil.errors import VigilError
+from vigil.yaml_nodes import (Field, FrozenMap, Reader, compose, is_null, line, line_at, suggest,
                               syntax_problem)
 
 __all__ = [
@@ -52,6 +60,22 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.where}: {self.what}"
+
+
+class TopologyError(VigilError):
+    """topology.yaml is unreadable or invalid.
+
+    ``problems`` holds every problem found, in file order; ``str(err)`` is one
+    ``PATH:LINE: where: what`` line per problem.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        # args must be what __init__ takes, or the error does not survive pickle.
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +116,8 @@ class ChildSpec:
     restart: str = "permanent"
     shutdown: int | str = 5000
     type: str = "worker"
-    config: FrozenMap = field(default_factory=FrozenMap)
+    config: Config | FrozenMap = field(default_factory=FrozenMap)
+    """The actor's config object; the raw mapping when loaded with check_imports=False."""
     heartbeat: Heartbeat = Heartbeat()
     supervisor: SupervisorSpec | None = None
 
@@ -207,6 +232,7 @@ class _Parser:
         self.heartbeat = Heartbeat()  # the system-wide default, once `vigil:` is read
         self._ids: dict[str, int] = {}
         self._modules: dict[str, Any] = {}
+        self._classes: dict[str, type] = {}  # start -> the class, once it imported cleanly
         self._open: set[int] = set()  # children lists being read: catches recursive aliases
 
     def report(self, at: int, where: str, what: str) -> None:
@@ -358,7 +384,29 @@ class _Parser:
                         "missing (a worker needs start: 'package.module:Class')")
         if ident is None or kind is None or "start" not in kwargs:
             return None
+        if "config" in fields and "config" not in kwargs:  # not a mapping, reported: nothing to build
+            return None
+        if kwargs["start"] in self._classes:
+            config = self.config(self._classes[kwargs["start"]], kwargs.get("config", FrozenMap()), path,
+                                 fields["config"].value if "config" in fields else None, node)
+            if config is None:
+                return None
+            kwargs["config"] = config
         return ChildSpec(id=ident, path=path, type=kind, supervisor=supervisor, **kwargs)
+
+    def config(self, cls: type, raw: FrozenMap, path: str, node: Any, child: Any) -> Any:
+        """The actor's config object, or None with every problem reported at its line. A class that
+        names no config class (not a Vigil actor) keeps its mapping as it is."""
+        config_class = getattr(cls, "config_class", None)
+        if config_class is None:
+            return raw
+        config, problems = config_problems(config_class, raw)
+        if config is not None:
+            problems = config.check_files(Path(self.base_dir))
+        for p in problems:
+            at = line_at(node, p.path) if node is not None and not is_null(node) else line(child)
+            self.report(at, path, f"config.{p}" if p.path else f"config: {p.what}")
+        return None if problems else config
 
     def start(self, node: Any, where: str) -> str | None:
         value = self.r.string(node, where)
@@ -397,4 +445,5 @@ class _Parser:
             return f"{start} is not a class (it is a {type(cls).__name__})"
         if not issubclass(cls, Actor):
             return f"{start} is not a subclass of thespian.actors.Actor"
+        self._classes[start] = cls
         return None

@@ -86,6 +86,24 @@ def line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+def line_at(node: Node, path: Iterable[str | int]) -> int:
+    """The line of the value at `path` inside `node` (mapping keys and list indexes): the key's line
+    for a mapping entry; as deep as the path goes, for a path that leaves the document."""
+    at = line(node)
+    for step in path:
+        if isinstance(node, MappingNode) and isinstance(step, str):
+            entry = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == step), None)
+            if entry is None:
+                return at
+            at, node = line(entry[0]), entry[1]
+        elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+            at = line(node)
+        else:
+            return at
+    return at
+
+
 def compose(text: str) -> tuple[yaml.SafeLoader, Node | None]:
     """Compose one document (None if empty); a loader that can construct its nodes comes along.
 
@@ -130,9 +148,12 @@ def describe(value: Any) -> str:
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' when a close choice exists, else ''."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """' (did you mean x?)' when a close choice exists, else ''."""
+    choices = list(choices)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    # A name written without its unit ("rate" for "rate_per_s") is too short for difflib to match.
+    close = close or [c for c in choices if c.startswith(f"{name}_")][:1]
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 class Reader:
@@ -181,15 +202,7 @@ class Reader:
         if not isinstance(node, MappingNode):
             self.expected(node, where, "a mapping")
             return None
-        seen: dict[str, int] = {}
-        for key, _ in node.value:
-            # Checked before merging, so that a key overriding a `<<:` merge is no duplicate.
-            if key.tag == _MERGE_TAG or not isinstance(key, ScalarNode):
-                continue
-            if key.value in seen:
-                self.report(line(key), sub(where, key.value),
-                            f"duplicate key (first at line {seen[key.value]})")
-            seen.setdefault(key.value, line(key))
+        self._duplicates(node, where)
         try:
             self._loader.flatten_mapping(node)
         except yaml.YAMLError as err:
@@ -204,6 +217,35 @@ class Reader:
                 continue
             fields[key.value] = Field(key, value)
         return fields if allowed is None else self.known(fields, where, allowed, hints)
+
+    def _duplicates(self, node: MappingNode, where: str) -> bool:
+        """Report keys given twice in one mapping (YAML would keep the last one silently)."""
+        seen: dict[str, int] = {}
+        for key, _ in node.value:
+            # Checked before merging, so that a key overriding a `<<:` merge is no duplicate.
+            if key.tag == _MERGE_TAG or not isinstance(key, ScalarNode):
+                continue
+            if key.value in seen:
+                self.report(line(key), sub(where, key.value),
+                            f"duplicate key (first at line {seen[key.value]})")
+            seen.setdefault(key.value, line(key))
+        return len(seen) < sum(1 for k, _ in node.value if k.tag != _MERGE_TAG and isinstance(k, ScalarNode))
+
+    def _duplicates_within(self, node: Node, where: str, seen: set[int]) -> bool:
+        """Duplicate keys anywhere inside a free-form value, each reported with its line."""
+        if id(node) in seen:  # an alias met again: checked already (and a recursive one ends here)
+            return False
+        seen.add(id(node))
+        found = False
+        if isinstance(node, MappingNode):
+            found = self._duplicates(node, where)
+            for key, value in node.value:
+                if isinstance(key, ScalarNode) and key.tag != _MERGE_TAG:
+                    found |= self._duplicates_within(value, sub(where, key.value), seen)
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                found |= self._duplicates_within(item, f"{where}[{i}]", seen)
+        return found
 
     def known(
         self,
@@ -243,6 +285,8 @@ class Reader:
             return FrozenMap()
         if not isinstance(node, MappingNode):
             self.expected(node, where, "a mapping")
+            return None
+        if self._duplicates_within(node, where, set()):
             return None
         value = self.value(node, where)
         if value is INVALID:

@@ -16,6 +16,7 @@ from typing import Any
 import quickfix as fix
 
 from actors.broker import codec
+from actors.broker.config import BrokerSessionConfig
 from actors.broker.messages import (
     CancelOrder,
     FromVenue,
@@ -32,7 +33,7 @@ from vigil import telemetry
 from vigil.actor import Refused, VigilActor
 from vigil.fix.bridge import FixBridge, FixEvent
 from vigil.fix.fields import fields_of
-from vigil.fix.settings import SessionConfig, write_settings
+from vigil.fix.settings import write_settings
 from vigil.lifecycle import State
 
 TRACES_KEPT = 10_000
@@ -42,19 +43,13 @@ _TRADING_STATUS = {"2": True, "3": False, "17": False}  # SecurityTradingStatus:
 
 
 class BrokerSession(VigilActor):
+    config_class = BrokerSessionConfig
     fast_lane = True
 
-    def on_start(self, config: Any) -> None:
-        missing = [k for k in ("sender_comp_id", "target_comp_id", "port") if k not in config]
-        if missing:
-            raise ValueError(f"config of {self.path} lacks {', '.join(missing)}")
-        self.cfg = SessionConfig(begin_string=config.get("begin_string", "FIX.4.4"),
-                                 sender_comp_id=config["sender_comp_id"], target_comp_id=config["target_comp_id"],
-                                 host=config.get("host", "127.0.0.1"), port=int(config["port"]),
-                                 heartbeat_s=int(config.get("heartbeat_s", 30)),
-                                 reconnect_s=int(config.get("reconnect_s", 1)))
-        self.oms_id = config.get("oms", "oms")
-        self.fix_log = bool(config.get("fix_log", True))
+    def on_start(self, config: BrokerSessionConfig) -> None:
+        self.cfg = config.session()
+        self.oms_id = config.oms
+        self.fix_log = config.fix_log
         self.logged_on = False
         self.last_logon = ""
         self.last_error = ""

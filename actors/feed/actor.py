@@ -31,9 +31,8 @@ verdicts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,16 +41,14 @@ import zmq.backend
 
 from actors.feed.batch import BATCH_PREFIX, check_batch
 from actors.feed.commands import FeedStatus, GetFeedStatus, SwitchSource
-from actors.feed.failover import BACKUP, PRIMARY, FailoverConfig, FailoverPolicy, SourceHealth
-from actors.feed.file_source import (FAILED, FINISHED, WAITING, FileSource, FileSourceConfig, FileSourceError,
-                                     source_setting)
-from actors.feed.validation import RULES, Rejection, ValidationConfig, Validator
+from actors.feed.config import FeedConfig
+from actors.feed.failover import BACKUP, PRIMARY, FailoverPolicy, SourceHealth
+from actors.feed.file_source import FAILED, FINISHED, WAITING, FileSource
+from actors.feed.validation import RULES, Rejection, Validator
 from vigil.actor import Refused, VigilActor
 from vigil.clock import Clock
-from vigil.corporate_actions import CorporateAction, load_actions
 from vigil.lifecycle import State
 from vigil.messages import Done
-from vigil.reference import Instrument, ReferenceDataError, find_file, instruments, load_master
 from vigil.wakeup import WakeupPipe
 
 TICK = timedelta(milliseconds=100)
@@ -74,38 +71,26 @@ def stats_key(namespace: str, feed: str) -> str:
 
 
 class Feed(VigilActor):
+    config_class = FeedConfig
     snapshot_every = 0  # switches are the only events, and rare
 
-    def on_start(self, config: Any) -> None:
-        config = dict(config or {})
-        where = self.path
-        if not config.get("primary"):
-            raise ValueError(f"{where}: config needs 'primary' (the endpoint of the main source, or {{file: PATH}})")
-        base = Path(self.context.run_dir).resolve().parent
-        symbols = instruments(config.get("symbols"), where, base=base)
-        primary = source_setting(config["primary"], f"{where}: primary", base, symbols)
+    def on_start(self, config: FeedConfig) -> None:
+        base = self.topology_dir
+        symbols = config.instruments(base)
         self.file: FileSource | None = None
         self.market_clock: Clock = self.clock
         """What the feed judges time by: the machine's, or a file's recorded clock."""
-        if isinstance(primary, FileSourceConfig):
-            if config.get("backup"):
-                raise FileSourceError(f"{where}: backup: a feed replaying a file has no backup (the file is its "
-                                      f"only source)")
-            self.file = FileSource(primary, self.clock, f"{where}: primary")
+        if config.file is not None:
+            self.file = FileSource(config.file, self.clock, f"{self.path}: primary", base)
             self.market_clock = self.file.clock
-            self.sources = {PRIMARY: primary.describe()}
+            self.sources = {PRIMARY: config.file.describe(base)}
         else:
-            self.sources = {PRIMARY: primary}
-        if config.get("backup"):
-            backup = source_setting(config["backup"], f"{where}: backup", base, symbols)
-            if not isinstance(backup, str):
-                raise FileSourceError(f"{where}: backup must be a ZeroMQ endpoint (a file can only be the primary)")
-            self.sources[BACKUP] = backup
-        self.publish_endpoint = str(config.get("publish", "tcp://127.0.0.1:*"))
-        self.validator = Validator(symbols, ValidationConfig.from_mapping(config.get("validation"), where),
-                                   _corporate_actions(config.get("corporate_actions"), where, base,
-                                                      config.get("symbols"), symbols))
-        self.failover = FailoverConfig.from_mapping(config.get("failover"), where)
+            self.sources = {PRIMARY: config.primary}
+        if config.backup is not None:
+            self.sources[BACKUP] = config.backup
+        self.publish_endpoint = config.publish
+        self.validator = Validator(symbols, config.validation, config.actions(base, symbols))
+        self.failover = config.failover
         self.policy = FailoverPolicy(self.failover, BACKUP in self.sources)
         self.active = PRIMARY
         self.failovers = 0
@@ -401,21 +386,3 @@ def _received(sock: zmq.Socket, now_ns: int) -> Iterator[tuple[int, list[bytes]]
             frame = recv(copy=False)
             frames.append(frame.bytes)
         yield now_ns, frames
-
-
-def _corporate_actions(setting: Any, where: str, base: Path, symbols_setting: Any,
-                       feed_symbols: Mapping[str, Instrument]) -> tuple[CorporateAction, ...]:
-    """The feed's `corporate_actions:` file (none: no actions), for the symbols it carries. An action's symbol
-    is checked against the symbol master the feed's symbols come from, so a typo is an error while one
-    shared file may list actions of symbols this feed does not carry."""
-    if setting is None:
-        return ()
-    if not isinstance(setting, str) or not setting:
-        raise ReferenceDataError(f"{where}: corporate_actions must be the path of a corporate actions file, "
-                                 f"got {setting!r}")
-    master = load_master() if isinstance(symbols_setting, (list, tuple)) else feed_symbols
-    try:
-        actions = load_actions(find_file(setting, base), symbols=master)
-    except ReferenceDataError as err:
-        raise ReferenceDataError(f"{where}: corporate_actions: {err}") from None
-    return tuple(a for a in actions if a.symbol in feed_symbols)

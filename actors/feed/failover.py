@@ -16,47 +16,24 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Literal
 
-from vigil.settings import is_positive_number, is_whole_number, refuse_unknown
+from msgspec import Meta
+
+from vigil.config import Config, Positive, PositiveInt
 
 PRIMARY, BACKUP = "primary", "backup"
 
 
-class FailoverConfigError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class FailoverConfig:
-    stale_ms: float = 2_000.0
-    window_s: float = 10.0
-    gap_storm: int = 5
-    bad_rate: float = 0.2
-    bad_min: int = 20
-    failback: str = "auto"
-    healthy_for_s: float = 30.0
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any] | None, where: str) -> "FailoverConfig":
-        raw = dict(raw or {})
-        refuse_unknown(raw, cls.__dataclass_fields__, where, FailoverConfigError, "failover")
-        config = cls(**raw)
-        for name in ("stale_ms", "window_s", "healthy_for_s"):
-            value = getattr(config, name)
-            if not is_positive_number(value):
-                raise FailoverConfigError(f"{where}: failover.{name} must be a positive number, got {value!r}")
-        for name in ("gap_storm", "bad_min"):
-            value = getattr(config, name)
-            if not is_whole_number(value):
-                raise FailoverConfigError(f"{where}: failover.{name} must be a whole number >= 1, got {value!r}")
-        if not is_positive_number(config.bad_rate) or config.bad_rate > 1:
-            raise FailoverConfigError(f"{where}: failover.bad_rate must be in (0, 1], got {config.bad_rate!r}")
-        if config.failback not in ("auto", "manual"):
-            raise FailoverConfigError(f"{where}: failover.failback must be 'auto' or 'manual', "
-                                      f"got {config.failback!r}")
-        return config
-
+class FailoverConfig(Config):
+    stale_ms: Positive = 2_000.0
+    window_s: Positive = 10.0
+    gap_storm: PositiveInt = 5
+    bad_rate: Annotated[float, Meta(gt=0, le=1)] = 0.2
+    bad_min: PositiveInt = 20
+    failback: Literal["auto", "manual"] = "auto"
+    healthy_for_s: Positive = 30.0
 
 
 class SourceHealth:

@@ -21,82 +21,52 @@ Plain code on an injected clock (the pacing is replay.py's `Pacer`): no sockets.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Literal
 
 from actors.feed.recording import Frame, open_source_file
 from actors.feed.replay import Pacer
 from vigil.clock import Clock
+from vigil.config import Config, NonEmpty, Positive
+from vigil.errors import VigilError
 from vigil.reference import find_file
-from vigil.settings import is_positive_number, refuse_unknown
 
 WAITING, REPLAYING, FINISHED, FAILED = "waiting", "replaying", "finished", "failed"
 PACE_RESOLUTION_S = 0.001
 """Frames due within this are handed out now: a paced replay never asks for a shorter wake-up."""
-_KNOWN = ("file", "speed", "symbol", "wait_for_subscriber")
 
 
-class FileSourceError(ValueError):
-    pass
+class FileSourceError(VigilError):
+    """A recorded file that cannot be read."""
 
 
-@dataclass(frozen=True)
-class FileSourceConfig:
-    file: Path
-    speed: float | None = 1.0
-    """N x recorded speed; None: as fast as possible ("max")."""
-    symbol: str | None = None
-    """The symbol of a CSV file's quotes."""
+class FileSourceConfig(Config):
+    """A feed's `primary: {file: PATH, ...}`."""
+
+    file: NonEmpty
+    """A Vigil recording or a HistData quote .csv; relative: beside the topology."""
+    speed: Positive | Literal["max"] = 1.0
+    """N x recorded speed, or as fast as possible."""
+    symbol: NonEmpty | None = None
+    """The symbol of a CSV file's quotes (its rows do not name one)."""
     wait_for_subscriber: bool = True
 
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any], where: str, base: Path | None = None,
-                     symbols: Collection[str] | None = None) -> "FileSourceConfig":
-        """`where` names the setting, e.g. "root/market/feed: primary"; `symbols` are the feed's."""
-        refuse_unknown(raw, _KNOWN, where, FileSourceError)
-        file = raw.get("file")
-        if not isinstance(file, str) or not file:
-            raise FileSourceError(f"{where}.file must be the path of a Vigil recording or a HistData .csv, "
-                                  f"got {file!r}")
-        path = find_file(file, base)
-        if not path.is_file():
-            raise FileSourceError(f"{where}.file: no such file {path}")
-        speed = raw.get("speed", 1.0)
-        if speed == "max":
-            speed = None
-        elif not is_positive_number(speed):
-            raise FileSourceError(f"{where}.speed must be a positive number (N x recorded speed) or 'max', "
-                                  f"got {speed!r}")
-        symbol = raw.get("symbol")
-        is_csv = path.suffix.lower() == ".csv"
-        if is_csv and not symbol:
-            raise FileSourceError(f"{where}.symbol: a .csv quote file needs the symbol of its quotes "
-                                  f"(its rows do not name one)")
-        if symbol is not None and not is_csv:
-            raise FileSourceError(f"{where}.symbol is for a .csv quote file; a recording names its symbols")
-        if symbol is not None and symbols is not None and symbol not in symbols:
-            raise FileSourceError(f"{where}.symbol: {symbol!r} is not one of the feed's symbols")
-        wait = raw.get("wait_for_subscriber", True)
-        if not isinstance(wait, bool):
-            raise FileSourceError(f"{where}.wait_for_subscriber must be true or false, got {wait!r}")
-        return cls(path, None if speed is None else float(speed), symbol, wait)
+    def __post_init__(self) -> None:
+        is_csv = Path(self.file).suffix.lower() == ".csv"
+        if is_csv and self.symbol is None:
+            raise ValueError("symbol: a .csv quote file needs the symbol of its quotes (its rows do not name one)")
+        if not is_csv and self.symbol is not None:
+            raise ValueError("symbol: is for a .csv quote file; a recording names its symbols")
 
-    def describe(self) -> str:
-        pace = "as fast as possible" if self.speed is None else f"at {self.speed:g}x"
-        return f"file {self.file} {pace}"
+    @property
+    def pace(self) -> float | None:
+        """N x recorded speed; None: as fast as possible."""
+        return None if self.speed == "max" else self.speed
 
-
-def source_setting(raw: Any, where: str, base: Path | None = None,
-                   symbols: Collection[str] | None = None) -> str | FileSourceConfig:
-    """A `primary` (or `backup`) setting: a ZeroMQ endpoint, or a file (see the module docstring)."""
-    if isinstance(raw, Mapping):
-        return FileSourceConfig.from_mapping(raw, where, base, symbols)
-    if isinstance(raw, str) and raw:
-        return raw
-    raise FileSourceError(f"{where} must be a ZeroMQ endpoint (tcp://HOST:PORT) or {{file: PATH, speed: ...}}, "
-                          f"got {raw!r}")
+    def describe(self, base: Path | None = None) -> str:
+        pace = "as fast as possible" if self.pace is None else f"at {self.pace:g}x"
+        return f"file {find_file(self.file, base)} {pace}"
 
 
 class FileSource:
@@ -107,13 +77,14 @@ class FileSource:
     `clock`: the recording's clock, for everything the feed judges by time.
     """
 
-    def __init__(self, config: FileSourceConfig, clock: Clock, where: str = "file") -> None:
+    def __init__(self, config: FileSourceConfig, clock: Clock, where: str = "file", base: Path | None = None) -> None:
         self.config = config
+        self.path = find_file(config.file, base)
         try:
-            self._frames: Iterator[Frame] = iter(open_source_file(config.file, config.symbol))
+            self._frames: Iterator[Frame] = iter(open_source_file(self.path, config.symbol))
         except (OSError, ValueError) as err:
             raise FileSourceError(f"{where}.file: {err}") from None
-        self._pacer = Pacer(config.speed, clock)
+        self._pacer = Pacer(config.pace, clock)
         self.state = WAITING if config.wait_for_subscriber else REPLAYING
         self.error: str | None = None
         self.read = 0
@@ -162,7 +133,7 @@ class FileSource:
         try:
             self._next = next(self._frames, None)
         except OSError as err:  # the file went away or the disk failed: say so, keep what was delivered
-            self._next, self.state, self.error = None, FAILED, f"{self.config.file}: {err}"
+            self._next, self.state, self.error = None, FAILED, f"{self.path}: {err}"
             return
         if self._next is None and self.state == REPLAYING:
             self.state = FINISHED

@@ -42,12 +42,12 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 from venues.marketdata import Quote, Trade, decode
 from vigil.corporate_actions import CorporateAction
 from vigil.reference import Instrument
-from vigil.settings import is_positive_number, is_whole_number, refuse_unknown
+from vigil.config import Config, Positive, PositiveInt
 
 RULES = ("unparseable", "unknown_symbol", "duplicate", "out_of_order", "non_finite", "non_positive", "off_tick",
          "crossed", "locked", "future_ts", "stale_ts", "ts_backwards", "price_band")
@@ -58,41 +58,18 @@ NEVER = 1 << 63
 """An effective time no message reaches (an int: the per-message compare stays int to int)."""
 
 
-class ValidationConfigError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class ValidationConfig:
-    band_pct: float = 5.0
+class ValidationConfig(Config):
+    band_pct: Positive = 5.0
     """A price further than this from the reference (in percent) is a jump, not a move."""
-    band_reference: str = "median"
+    band_reference: Literal["last", "median"] = "median"
     """"last": the last good price; "median": the median of the last `median_window` good prices."""
-    median_window: int = 21
-    max_future_ms: float = 1_000.0
+    median_window: PositiveInt = 21
+    max_future_ms: Positive = 1_000.0
     """Clock skew tolerated between the publisher and us."""
-    max_age_ms: float = 5_000.0
+    max_age_ms: Positive = 5_000.0
     """A message stamped longer ago than this is stale when it arrives."""
-    max_open_gaps: int = 64
+    max_open_gaps: PositiveInt = 64
     """Per symbol; beyond this the oldest open gap is given up as lost."""
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any] | None, where: str) -> "ValidationConfig":
-        raw = dict(raw or {})
-        refuse_unknown(raw, cls.__dataclass_fields__, where, ValidationConfigError, "validation")
-        config = cls(**raw)
-        for name in ("band_pct", "max_future_ms", "max_age_ms"):
-            value = getattr(config, name)
-            if not is_positive_number(value):
-                raise ValidationConfigError(f"{where}: validation.{name} must be a positive number, got {value!r}")
-        if config.band_reference not in ("last", "median"):
-            raise ValidationConfigError(f"{where}: validation.band_reference must be 'last' or 'median', "
-                                        f"got {config.band_reference!r}")
-        for name in ("median_window", "max_open_gaps"):
-            value = getattr(config, name)
-            if not is_whole_number(value):
-                raise ValidationConfigError(f"{where}: validation.{name} must be a whole number >= 1, got {value!r}")
-        return config
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from actors.broker.messages import (
@@ -64,18 +63,17 @@ from actors.oms.reference_state import (
     CA_REFUSED,
     CORPORATE_ACTION,
     HALT,
-    POLICIES,
     RESUME,
     ReferenceState,
     plan,
 )
 from actors.oms.reference_state import EVENTS as REFERENCE_EVENTS
-from actors.oms.router import NoRoute, Route, pick
+from actors.oms.config import OmsConfig
+from actors.oms.router import NoRoute, pick
 from vigil.actor import Refused, VigilActor
-from vigil.corporate_actions import DEFAULT_ACTIONS, CorporateAction, load_actions
+from vigil.corporate_actions import CorporateAction, load_actions
 from vigil.messages import Done
-from vigil.reference import ReferenceDataError, find_file, instruments
-from vigil.settings import refuse_unknown
+from vigil.reference import ReferenceDataError
 
 log = logging.getLogger("vigil.oms")
 RECONCILE_RETRY = timedelta(seconds=5)
@@ -96,42 +94,26 @@ def _decimal(text: Any, what: str) -> Decimal:
 
 
 class OrderManager(VigilActor):
+    config_class = OmsConfig
     snapshot_every = 500
     fast_lane = True
 
-    def on_start(self, config: Any) -> None:
-        sessions = config.get("sessions") or []
-        if not sessions:
-            raise ValueError(f"config of {self.path} lists no sessions")
-        self.routes = [Route(s["id"], Decimal(str(s.get("fee_bps", 0))),
-                             frozenset(s["symbols"]) if s.get("symbols") else None) for s in sessions]
-        self.default_account = config.get("account", "main")
+    def on_start(self, config: OmsConfig) -> None:
+        self.routes = config.routes()
+        self.default_account = config.account
         self.blotter = Blotter()
         self.positions = Positions()
-        self.ids = ClOrdIdGenerator(config.get("cl_ord_id_prefix", "V"))
+        self.ids = ClOrdIdGenerator(config.cl_ord_id_prefix)
         self.up: set[str] = set()  # logged on and reconciled: may take new orders
         self.reconciling: dict[str, str] = {}  # session -> mass status request id
         self.dialects: dict[str, str] = {}  # session -> FIX BeginString
         self.ack_waiters: dict[str, Any] = {}  # ClOrdID -> who asked to hear of the venue's answer
-        self.ack_timeout = float(config.get("ack_timeout_s", 5))
+        self.ack_timeout = config.ack_timeout_s
         self.unacked: dict[str, float] = {}  # ClOrdID -> when we last heard nothing about it (monotonic)
         self.reference = ReferenceState()
-        self._load_reference_data(config)
-
-    def _load_reference_data(self, config: Any) -> None:
-        where = f"config of {self.path}"
-        base = Path(self.context.run_dir).resolve().parent
-        self.instruments = instruments(config.get("symbols"), where, base=base)
-        settings = config.get("corporate_actions") or {}
-        if not isinstance(settings, Mapping):
-            raise ValueError(f"{where}: corporate_actions must be a mapping {{file, open_orders}}, got {settings!r}")
-        refuse_unknown(settings, ("file", "open_orders"), f"{where}: corporate_actions", ValueError)
-        self.ca_file = find_file(settings.get("file", DEFAULT_ACTIONS), base)
-        self.ca_policy = settings.get("open_orders", "adjust")
-        if self.ca_policy not in POLICIES:
-            raise ValueError(f"{where}: corporate_actions.open_orders must be one of {', '.join(POLICIES)}, "
-                             f"got {self.ca_policy!r}")
-        self.actions = load_actions(self.ca_file, self.instruments)
+        data = config.reference(self.topology_dir)
+        self.instruments, self.ca_file, self.actions = data.instruments, data.actions_file, data.actions
+        self.ca_policy = config.corporate_actions.open_orders
         self.next_action_ns = 0  # when the next action not applied yet takes effect: check at once
 
     # ---- state -------------------------------------------------------------

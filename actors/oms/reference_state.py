@@ -27,7 +27,6 @@ from vigil.reference import Instrument
 
 HALT, RESUME, CORPORATE_ACTION, CA_ORDER, CA_REFUSED = "halt", "resume", "corporate_action", "ca_order", "ca_refused"
 EVENTS = (HALT, RESUME, CORPORATE_ACTION, CA_ORDER, CA_REFUSED)
-POLICIES = ("adjust", "cancel")
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ def test_bad_messages_are_quarantined_with_their_bytes_never_delivered_and_a_sto
 def test_a_feed_with_a_bad_config_does_not_start_and_says_what_is_wrong(vigil):
     run = vigil(feed_topology(f"tcp://127.0.0.1:{free_port()}", extra="validation: {band_pct: -3}"))
     out = run.up()
-    assert out.returncode != 0 and "validation.band_pct must be a positive number, got -3" in out.stderr
+    assert out.returncode == 2 and "root/market/feed: config.validation.band_pct: must be > 0, got -3" in out.stderr
 
 
 # ---- a feed on a recorded file --------------------------------------------------------------------
@@ -330,15 +330,16 @@ def test_a_split_in_the_corporate_actions_file_rescales_a_file_feeds_band(vigil,
 
 
 @pytest.mark.parametrize("primary, extra, says", [
-    ('{file: nowhere.csv, symbol: EURUSD}', "", "root/market/feed: primary.file: no such file"),
-    ('{file: q.csv, symbol: EURUSD, speed: fast}', "", "primary.speed must be a positive number (N x recorded "
-                                                       "speed) or 'max', got 'fast'"),
-    ('{file: q.csv, symbol: EURUSD}', 'backup: "tcp://127.0.0.1:1"', "a feed replaying a file has no backup"),
-    ('"tcp://127.0.0.1:1"', "corporate_actions: nowhere.yaml", "root/market/feed: corporate_actions: corporate "
-                                                                 "actions nowhere.yaml: No such file"),
+    ('{file: nowhere.csv, symbol: EURUSD}', "", "root/market/feed: config.primary.file: no such file {dir}/nowhere.csv"),
+    ('{file: q.csv, symbol: EURUSD, speed: fast}', "", "root/market/feed: config.primary.speed: unknown value 'fast'; "
+                                                       "allowed: a number or max"),
+    ('{file: q.csv, symbol: EURUSD}', 'backup: "tcp://127.0.0.1:1"',
+     "root/market/feed: config.backup: a feed replaying a file has no backup"),
+    ('"tcp://127.0.0.1:1"', "corporate_actions: nowhere.yaml", "root/market/feed: config.corporate_actions: corporate "
+                                                                 "actions {dir}/nowhere.yaml: No such file"),
 ], ids=["missing-file", "bad-speed", "file-with-backup", "missing-actions-file"])
 def test_a_file_feed_with_a_bad_config_does_not_start_and_names_the_setting(vigil, primary, extra, says):
     run = vigil(file_feed_topology(primary, extra=extra))
     (run.topology.parent / "q.csv").write_text("20200101 170000000,1.12120,1.12130,0\n")
     out = run.up()
-    assert out.returncode != 0 and says in out.stderr, out.stderr
+    assert out.returncode == 2 and says.format(dir=run.topology.parent) in out.stderr, out.stderr

@@ -118,7 +118,7 @@ def test_check_accepts_the_repo_topology_and_rejects_a_bad_one(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert f"{bad}:2: root.strategy: " in lines[0] and "one_for_most" in lines[0]
-    assert lines[1].startswith(f"{bad}:6: root/a.restrat: unknown field (did you mean 'restart'?)")
+    assert lines[1].startswith(f"{bad}:6: root/a.restrat: unknown field (did you mean restart?)")
 
 
 def _alive(pid: int) -> bool:

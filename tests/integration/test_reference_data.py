@@ -174,13 +174,17 @@ def test_a_venue_halt_reaches_the_oms_and_its_resume_lifts_only_the_venues_halt(
 
 
 @pytest.mark.parametrize("setting, says", [
-    ("corporate_actions: {open_orders: sometimes}", "corporate_actions.open_orders must be one of adjust, cancel"),
-    ("corporate_actions: {file: nowhere.yaml}", "corporate actions nowhere.yaml: No such file"),
-    ("corporate_actions: {policy: adjust}", "corporate_actions: unknown setting(s) policy"),
+    ("corporate_actions: {open_orders: sometimes}",
+     "root/trading/oms: config.corporate_actions.open_orders: unknown value 'sometimes'; allowed: adjust | cancel"),
+    # a relative file is beside the topology, wherever the run directory is
+    ("corporate_actions: {file: nowhere.yaml}", "config.corporate_actions.file: corporate actions {dir}/nowhere.yaml: "
+                                                "No such file"),
+    ("corporate_actions: {policy: adjust}", "config.corporate_actions.policy: unknown setting"),
 ])
 def test_an_oms_with_a_bad_corporate_actions_setting_does_not_start_and_names_it(vigil, ports, setting, says):
-    out = vigil(trading(ports, oms_config=f"    {setting}\n")).up()
-    assert out.returncode != 0 and says in out.stderr, out.stderr
+    run = vigil(trading(ports, oms_config=f"    {setting}\n"))
+    out = run.up()
+    assert out.returncode == 2 and says.format(dir=run.topology.parent) in out.stderr, out.stderr
 
 
 def test_an_adjustment_the_venue_refuses_raises_an_alert_and_is_listed_not_resent(vigil, ports, tmp_path):

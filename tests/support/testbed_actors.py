@@ -1,7 +1,14 @@
 """Actors that misbehave in ways the runtime must handle (imported by test topologies)."""
 from vigil.actor import VigilActor
+from vigil.config import Config
+
+
+class FailsToStartConfig(Config):
+    why: str = "venue unreachable"
 
 
 class FailsToStart(VigilActor):
-    def on_start(self, config):
-        raise ConnectionError(config.get("why", "venue unreachable"))
+    config_class = FailsToStartConfig
+
+    def on_start(self, config: FailsToStartConfig):
+        raise ConnectionError(config.why)

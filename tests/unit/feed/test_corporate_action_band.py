@@ -2,15 +2,18 @@
 new prices are no jump, and a wild price is still one. Per message and on the batched path."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
-from actors.feed.actor import _corporate_actions
 from actors.feed.batch import QUOTES, check_batch, encode_batch
+from actors.feed.config import FeedConfig
 from actors.feed.validation import ValidationConfig, Validator
 from venues.marketdata import Quote, encode
+from vigil.config import ConfigError, build_config
 from vigil.corporate_actions import actions_from
-from vigil.reference import Instrument, ReferenceDataError, load_master
+from vigil.reference import Instrument, load_master
 
 MS = 1_000_000
 NS = 1_000_000_000
@@ -163,15 +166,18 @@ def test_a_feeds_actions_file_may_list_other_symbols_of_its_master_but_not_unkno
     path = tmp_path / "actions.yaml"
     path.write_text("actions:\n  - {id: a, symbol: ACME, type: split, ratio: '2:1', effective: 2027-03-01}\n"
                     "  - {id: g, symbol: GBPUSD, type: dividend, amount: 0.01, effective: 2027-03-01}\n")
-    feed_symbols = {"ACME": load_master()["ACME"]}
-    actions = _corporate_actions(str(path), "root/feed", tmp_path, ["ACME"], feed_symbols)
-    assert [a.id for a in actions] == ["a"]  # GBPUSD is in the master, not in this feed
-    assert _corporate_actions(None, "root/feed", tmp_path, ["ACME"], feed_symbols) == ()
+
+    def feed(**settings) -> FeedConfig:
+        return build_config(FeedConfig, {"primary": "tcp://127.0.0.1:5555", "symbols": ["ACME"], **settings})
+    feed_symbols = feed().instruments(tmp_path)
+    assert [a.id for a in feed(corporate_actions="actions.yaml").actions(tmp_path, feed_symbols)] == ["a"]
+    assert feed().actions(tmp_path, feed_symbols) == ()  # GBPUSD is in the master, not in this feed
     path.write_text("actions:\n  - {id: t, symbol: AMCE, type: split, ratio: '2:1', effective: 2027-03-01}\n")
-    with pytest.raises(ReferenceDataError, match=r"root/feed: corporate_actions: .*AMCE.* not in the symbol master"):
-        _corporate_actions(str(path), "root/feed", tmp_path, ["ACME"], feed_symbols)
-    with pytest.raises(ReferenceDataError, match="corporate_actions must be the path"):
-        _corporate_actions({"file": str(path)}, "root/feed", tmp_path, None, feed_symbols)
+    [problem] = feed(corporate_actions=str(path)).check_files(tmp_path)
+    assert problem.field == "corporate_actions"
+    assert re.search(r"AMCE.* not in the symbol master", problem.what), problem
+    with pytest.raises(ConfigError, match=r"corporate_actions: expected a string or null, got a mapping"):
+        feed(corporate_actions={"file": str(path)})
 
 
 # ---- the batched path ----------------------------------------------------------------------------

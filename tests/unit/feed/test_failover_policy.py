@@ -10,9 +10,10 @@ from typing import Callable
 
 import pytest
 
-from actors.feed.failover import (BACKUP, PRIMARY, FailoverConfig, FailoverConfigError, FailoverPolicy,
-                                  SourceHealth, Switch)
+from actors.feed.config import FeedConfig
+from actors.feed.failover import BACKUP, PRIMARY, FailoverConfig, FailoverPolicy, SourceHealth, Switch
 from vigil.clock import SimClock
+from vigil.config import ConfigError, build_config
 
 TICK = 0.1  # the feed actor's timer
 EPS = 1e-6
@@ -324,9 +325,14 @@ def test_bad_rate_reads_the_window():
 
 # ---- configuration --------------------------------------------------------------------------------
 
-def test_config_from_mapping():
-    assert FailoverConfig.from_mapping(None, "feeds.md") == FailoverConfig()
-    config = FailoverConfig.from_mapping({"failback": "manual", "stale_ms": 500, "gap_storm": 2}, "feeds.md")
+def failover_config(raw: dict | None) -> FailoverConfig:
+    settings = {"primary": "tcp://127.0.0.1:5555", **({} if raw is None else {"failover": raw})}
+    return build_config(FeedConfig, settings, "root/market/feed").failover
+
+
+def test_config_defaults_and_values():
+    assert failover_config(None) == FailoverConfig()
+    config = failover_config({"failback": "manual", "stale_ms": 500, "gap_storm": 2})
     assert (config.failback, config.stale_ms, config.gap_storm) == ("manual", 500, 2)
 
 
@@ -337,15 +343,15 @@ def test_config_from_mapping():
     ({"healthy_for_s": float("inf")}, ("failover.healthy_for_s", "inf")),
     ({"gap_storm": 0}, ("failover.gap_storm", "0")),
     ({"bad_min": 2.5}, ("failover.bad_min", "2.5")),
-    ({"bad_min": True}, ("failover.bad_min", "True")),
+    ({"bad_min": True}, ("failover.bad_min", "true")),
     ({"bad_rate": 0}, ("failover.bad_rate", "0")),
     ({"bad_rate": 1.5}, ("failover.bad_rate", "1.5")),
     ({"failback": "never"}, ("failover.failback", "'never'")),
 ])
 def test_config_errors_name_the_setting(raw, names):
-    with pytest.raises(FailoverConfigError) as err:
-        FailoverConfig.from_mapping(raw, "topology.yaml: feeds.md")
+    with pytest.raises(ConfigError) as err:
+        failover_config(raw)
     message = str(err.value)
-    assert message.startswith("topology.yaml: feeds.md: ")
+    assert message.startswith("root/market/feed: failover.")
     for name in names:
         assert name in message, message

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from market_files import corrupted_copy, eurusd_quotes
 
+from actors.feed.config import FeedConfig
 from actors.feed.file_source import (FAILED, FINISHED, REPLAYING, WAITING, FileSource, FileSourceConfig,
-                                     FileSourceError, source_setting)
+                                     FileSourceError)
 from actors.feed.recording import Frame, Recorder, read_csv_quotes
 from actors.feed.validation import Validator
 from venues.marketdata import Quote, decode, encode
 from vigil.clock import SimClock
+from vigil.config import ConfigError, build_config
 from vigil.reference import load_master
 
 NS = 1_000_000_000
@@ -29,11 +31,20 @@ def csv_file(path: Path, offsets_ms: list[int], bid: str = "1.121200", ask: str 
     return path
 
 
+def file_config(raw: dict, base: Path | None = None) -> FileSourceConfig:
+    """The `primary: {file: ...}` of a feed config, as `vigil check` builds it (files beside `base`)."""
+    config = build_config(FeedConfig, {"primary": raw, "symbols": ["EURUSD"]}, "root/feed")
+    problems = config.check_files(base or Path.cwd())
+    if problems:
+        raise ConfigError(problems, "root/feed")
+    return config.primary
+
+
 def source(path: Path, speed: float | str = "max", clock: SimClock | None = None, **extra) -> FileSource:
     raw = {"file": str(path), "speed": speed, "wait_for_subscriber": False, **extra}
     if path.suffix == ".csv":
         raw.setdefault("symbol", "EURUSD")
-    return FileSource(FileSourceConfig.from_mapping(raw, WHERE, symbols={"EURUSD"}), clock or SimClock(T0), WHERE)
+    return FileSource(file_config(raw), clock or SimClock(T0), WHERE)
 
 
 def taken(src: FileSource, limit: int = 10_000) -> list[tuple[int, int]]:
@@ -45,29 +56,29 @@ def taken(src: FileSource, limit: int = 10_000) -> list[tuple[int, int]]:
 
 def test_config_defaults_and_forms(tmp_path):
     path = csv_file(tmp_path / "q.csv", [0])
-    config = FileSourceConfig.from_mapping({"file": str(path), "symbol": "EURUSD"}, WHERE)
-    assert (config.file, config.speed, config.symbol, config.wait_for_subscriber) == (path, 1.0, "EURUSD", True)
-    assert FileSourceConfig.from_mapping({"file": str(path), "symbol": "EURUSD", "speed": "max"}, WHERE).speed is None
-    assert FileSourceConfig.from_mapping({"file": str(path), "symbol": "EURUSD", "speed": 20}, WHERE).speed == 20.0
-    assert source_setting("tcp://127.0.0.1:5555", WHERE) == "tcp://127.0.0.1:5555"
+    config = file_config({"file": str(path), "symbol": "EURUSD"})
+    assert (config.file, config.pace, config.symbol, config.wait_for_subscriber) == (str(path), 1.0, "EURUSD", True)
+    assert file_config({"file": str(path), "symbol": "EURUSD", "speed": "max"}).pace is None
+    assert file_config({"file": str(path), "symbol": "EURUSD", "speed": 20}).pace == 20.0
     assert "at 1x" in config.describe() and str(path) in config.describe()
 
 
 def test_a_relative_file_is_found_beside_the_topology(tmp_path):
     csv_file(tmp_path / "q.csv", [0])
-    config = FileSourceConfig.from_mapping({"file": "q.csv", "symbol": "EURUSD"}, WHERE, base=tmp_path)
-    assert config.file == tmp_path / "q.csv"
+    config = file_config({"file": "q.csv", "symbol": "EURUSD"}, base=tmp_path)
+    assert FileSource(config, SimClock(T0), WHERE, base=tmp_path).path == tmp_path / "q.csv"
+    assert str(tmp_path / "q.csv") in config.describe(tmp_path)
 
 
 @pytest.mark.parametrize("raw, names", [
-    ({"file": "q.csv", "symbol": "EURUSD", "sped": 2}, ("unknown setting", "sped", "speed")),
-    ({"symbol": "EURUSD"}, ("primary.file", "None")),
+    ({"file": "q.csv", "symbol": "EURUSD", "sped": 2}, ("primary.sped", "unknown setting", "speed")),
+    ({"symbol": "EURUSD"}, ("primary.file", "missing")),
     ({"file": "nowhere.csv", "symbol": "EURUSD"}, ("primary.file", "no such file", "nowhere.csv")),
-    ({"file": "q.csv", "symbol": "EURUSD", "speed": 0}, ("primary.speed", "'max'", "got 0")),
+    ({"file": "q.csv", "symbol": "EURUSD", "speed": 0}, ("primary.speed", "got 0")),
     ({"file": "q.csv", "symbol": "EURUSD", "speed": -2}, ("primary.speed", "-2")),
-    ({"file": "q.csv", "symbol": "EURUSD", "speed": math.inf}, ("primary.speed", "inf")),
-    ({"file": "q.csv", "symbol": "EURUSD", "speed": "fast"}, ("primary.speed", "'fast'")),
-    ({"file": "q.csv", "symbol": "EURUSD", "speed": True}, ("primary.speed", "True")),
+    ({"file": "q.csv", "symbol": "EURUSD", "speed": math.inf}, ("primary.speed", "finite", "inf")),
+    ({"file": "q.csv", "symbol": "EURUSD", "speed": "fast"}, ("primary.speed", "'fast'", "max")),
+    ({"file": "q.csv", "symbol": "EURUSD", "speed": True}, ("primary.speed", "true")),
     ({"file": "q.csv"}, ("primary.symbol", ".csv", "needs the symbol")),
     ({"file": "q.csv", "symbol": "GBPUSD"}, ("primary.symbol", "'GBPUSD'", "not one of the feed's symbols")),
     ({"file": "q.rec", "symbol": "EURUSD"}, ("primary.symbol", "a recording names its symbols")),
@@ -77,23 +88,23 @@ def test_a_relative_file_is_found_beside_the_topology(tmp_path):
 def test_config_errors_name_the_setting(tmp_path, raw, names):
     csv_file(tmp_path / "q.csv", [0])
     Recorder(tmp_path / "q.rec").close()
-    with pytest.raises(FileSourceError) as err:
-        FileSourceConfig.from_mapping(raw, WHERE, base=tmp_path, symbols={"EURUSD"})
+    with pytest.raises(ConfigError) as err:
+        file_config(raw, base=tmp_path)
     message = str(err.value)
-    assert message.startswith(WHERE), message
+    assert message.startswith("root/feed: primary"), message
     for name in names:
         assert name in message, message
 
 
 @pytest.mark.parametrize("raw", [42, "", None, ["tcp://x"]])
 def test_a_source_setting_is_an_endpoint_or_a_file(raw):
-    with pytest.raises(FileSourceError, match="must be a ZeroMQ endpoint .* or {file: PATH"):
-        source_setting(raw, WHERE)
+    with pytest.raises(ConfigError, match=r"root/feed: primary: (expected a string or a mapping|must have at least)"):
+        build_config(FeedConfig, {"primary": raw}, "root/feed")
 
 
 def test_a_file_that_is_neither_format_is_refused_when_opened(tmp_path):
     (tmp_path / "q.txt").write_text("hello\n")
-    config = FileSourceConfig.from_mapping({"file": str(tmp_path / "q.txt")}, WHERE)
+    config = file_config({"file": str(tmp_path / "q.txt")})
     with pytest.raises(FileSourceError, match=r"primary\.file: .*neither a Vigil recording"):
         FileSource(config, SimClock(), WHERE)
 

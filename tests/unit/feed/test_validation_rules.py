@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from actors.feed.validation import (RULES, Gap, Sequence, ValidationConfig, ValidationConfigError, Validator)
+from actors.feed.config import FeedConfig
+from actors.feed.validation import RULES, Gap, Sequence, ValidationConfig, Validator
+from vigil.config import ConfigError, build_config
 from venues.marketdata import Quote, Trade, encode
 from vigil.reference import DEFAULT_MASTER, Instrument, ReferenceDataError, instruments, load_master
 
@@ -426,10 +428,13 @@ def test_gaps_and_references_are_per_source():
 
 # ---- configuration ---------------------------------------------------------------------------------
 
-def test_config_from_mapping_defaults_and_values():
-    assert ValidationConfig.from_mapping(None, "feeds.md") == ValidationConfig()
-    config = ValidationConfig.from_mapping({"band_pct": 2, "band_reference": "last", "max_open_gaps": 8},
-                                           "feeds.md")
+def feed_config(**settings) -> FeedConfig:
+    return build_config(FeedConfig, {"primary": "tcp://127.0.0.1:5555", **settings}, "root/market/feed")
+
+
+def test_config_defaults_and_values():
+    assert feed_config().validation == ValidationConfig()
+    config = feed_config(validation={"band_pct": 2, "band_reference": "last", "max_open_gaps": 8}).validation
     assert (config.band_pct, config.band_reference, config.max_open_gaps) == (2, "last", 8)
 
 
@@ -444,14 +449,14 @@ def test_config_from_mapping_defaults_and_values():
     ({"band_reference": "mean"}, ("validation.band_reference", "'mean'")),
     ({"median_window": 0}, ("validation.median_window", "0")),
     ({"median_window": 2.5}, ("validation.median_window", "2.5")),
-    ({"median_window": True}, ("validation.median_window", "True")),
+    ({"median_window": True}, ("validation.median_window", "true")),
     ({"max_open_gaps": 0}, ("validation.max_open_gaps", "0")),
 ])
 def test_config_errors_name_the_setting(raw, names):
-    with pytest.raises(ValidationConfigError) as err:
-        ValidationConfig.from_mapping(raw, "topology.yaml: feeds.md")
+    with pytest.raises(ConfigError) as err:
+        feed_config(validation=raw)
     message = str(err.value)
-    assert message.startswith("topology.yaml: feeds.md: ")
+    assert message.startswith("root/market/feed: validation.")
     for name in names:
         assert name in message, message
 

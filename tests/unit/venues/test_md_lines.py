@@ -15,10 +15,11 @@ import zmq
 
 # A venue with one FIX client logged on, and a turn of its loop, as the bulk-work tests run them
 from test_venue_bulk_work import Inbox, _turns_until, running_venue
-from venues.config import VenueConfig, VenueConfigError
+from venues.config import VenueConfig
 from venues.engine import VenueError
 from venues.faults import VenueCommand
 from venues.marketdata import Publisher, decode
+from vigil.config import ConfigError, build_config
 from vigil.procs import free_port
 
 PROBE = "PROBE"
@@ -160,8 +161,8 @@ def test_one_line_publishes_as_before_and_has_no_backup_to_silence():
 # ---- configuration ---------------------------------------------------------------------------------
 
 def _config(**settings) -> VenueConfig:
-    return VenueConfig.from_mapping({"port": 1, "md_endpoint": "tcp://127.0.0.1:5000",
-                                     "clients": [{"comp_id": "C"}], "symbols": {}, **settings})
+    return build_config(VenueConfig, {"port": 1, "md_endpoint": "tcp://127.0.0.1:5000", "clients": [{"comp_id": "C"}],
+                                      "symbols": {"ACME": {"tick_size": 0.01}}, **settings}, "root/venue")
 
 
 def test_the_backup_line_is_optional():
@@ -170,10 +171,10 @@ def test_the_backup_line_is_optional():
 
 
 def test_a_backup_endpoint_equal_to_the_primary_is_refused_naming_both():
-    with pytest.raises(VenueConfigError) as err:
+    with pytest.raises(ConfigError) as err:
         _config(md_backup_endpoint="tcp://127.0.0.1:5000")
-    assert "md_backup_endpoint 'tcp://127.0.0.1:5000'" in str(err.value)
-    assert "md_endpoint 'tcp://127.0.0.1:5000'" in str(err.value)
+    assert str(err.value) == ("root/venue: md_backup_endpoint: 'tcp://127.0.0.1:5000' is the same as md_endpoint: "
+                              "the backup line needs an endpoint of its own")
 
 
 def test_identical_wildcard_endpoints_bind_two_ports_and_are_accepted():

@@ -21,6 +21,7 @@ from venues.participant import RawFixClient
 from venues.faults import VenueCommand
 from venues.venue import MASS_STATUS_CHUNK, WORK_PER_TURN, VenueCore
 from vigil.clock import LiveClock
+from vigil.config import build_config
 from vigil.fix.bridge import DRAIN_LIMIT
 from vigil.fix.fields import new_message, set_fields
 from vigil.procs import free_port
@@ -38,7 +39,7 @@ def venue(tmp_path):
 def running_venue(tmp_path, **settings):
     """A venue and one client logged on to it, as (venue, client)."""
     # QuickFIX keeps sessions in a process-wide registry: every venue here gets a client of its own.
-    config = VenueConfig.from_mapping({
+    config = build_config(VenueConfig, {
         "port": free_port(), "md_endpoint": f"tcp://127.0.0.1:{free_port()}", "fix_log": False,
         "clients": [{"comp_id": f"MS{next(_venues)}"}],
         "symbols": {"ACME": {"tick_size": 0.01, "reference_price": 100}}, **settings})

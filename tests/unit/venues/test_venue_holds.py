@@ -12,6 +12,7 @@ from venues.faults import Gate, VenueCommand
 from venues.participant import RawFixClient
 from venues.venue import VenueCore
 from vigil.clock import LiveClock
+from vigil.config import build_config
 from vigil.procs import free_port
 
 
@@ -48,7 +49,7 @@ _venues = itertools.count(1)
 def venue(tmp_path):
     # QuickFIX keeps sessions in a process-wide registry: every venue here gets clients of its own.
     n = next(_venues)
-    config = VenueConfig.from_mapping({
+    config = build_config(VenueConfig, {
         "port": free_port(), "md_endpoint": f"tcp://127.0.0.1:{free_port()}", "fix_log": False,
         "clients": [{"comp_id": f"A{n}"}, {"comp_id": f"B{n}"}, {"comp_id": f"K{n}"}],
         "symbols": {"ACME": {"tick_size": 0.01, "reference_price": 100}}})

@@ -12,9 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vigil.errors import TopologyError, VigilError
+from vigil.errors import VigilError
 from vigil.topology import (Backoff, ChildSpec, FrozenMap, Heartbeat, Problem, SupervisorSpec,
-                            SystemSpec, Topology, load_topology, parse_topology, summary)
+                            SystemSpec, Topology, TopologyError, load_topology, parse_topology,
+                            summary)
 
 # Unusual module names: the fixtures stay in sys.modules for the whole session.
 FIXTURES = {
@@ -195,7 +196,7 @@ def test_find_by_id_or_path(tmp_path):
     topo = load_topology(write(tmp_path, VALID))
     assert topo.find("counter") is topo.find("root/market/counter")
     assert topo.find("counter").restart == "transient"
-    with pytest.raises(KeyError, match=r"no child 'countr' .*did you mean 'counter'\?"):
+    with pytest.raises(KeyError, match=r"no child 'countr' .*did you mean counter\?"):
         topo.find("countr")
     with pytest.raises(KeyError, match=r"no child 'root/oms/feed'"):
         topo.find("root/oms/feed")
@@ -259,7 +260,7 @@ def test_unreadable_file_is_a_topology_error(tmp_path):
 
 def test_unknown_section_and_duplicate_key():
     assert problems("rot: {}\nvigil: {}\nvigil: {}\n") == [
-        "t.yaml:1: rot: unknown field (did you mean 'root'?)",
+        "t.yaml:1: rot: unknown field (did you mean root?)",
         "t.yaml:1: root: missing required section (the root supervisor)",
         "t.yaml:3: vigil: duplicate key (first at line 2)",
     ]
@@ -269,7 +270,7 @@ def test_unknown_section_and_duplicate_key():
 
 @pytest.mark.parametrize("extra, expected", [
     ("      restrat: permanent\n",
-     "t.yaml:5: root/w.restrat: unknown field (did you mean 'restart'?)"),
+     "t.yaml:5: root/w.restrat: unknown field (did you mean restart?)"),
     ("      colour: red\n",
      "t.yaml:5: root/w.colour: unknown field; allowed: id, start, restart, shutdown, type, "
      "config, heartbeat"),
@@ -283,7 +284,7 @@ def test_unknown_section_and_duplicate_key():
      "t.yaml:5: root/w.restart: unknown value 'sometimes'; allowed: permanent | transient | "
      "temporary"),
     ("      type: workr\n",
-     "t.yaml:5: root/w.type: unknown value 'workr' (did you mean 'worker'?); allowed: worker | "
+     "t.yaml:5: root/w.type: unknown value 'workr' (did you mean worker?); allowed: worker | "
      "supervisor"),
     ("      config: [a, b]\n", "t.yaml:5: root/w.config: expected a mapping, got a list"),
     ("      config: 3\n", "t.yaml:5: root/w.config: expected a mapping, got 3"),
@@ -300,7 +301,7 @@ def test_unknown_section_and_duplicate_key():
     ("      heartbeat:\n        interval_ms: 0\n",
      "t.yaml:6: root/w.heartbeat.interval_ms: must be >= 1, got 0"),
     ("      heartbeat: {timeout: 10}\n",
-     "t.yaml:5: root/w.heartbeat.timeout: unknown field (did you mean 'timeout_ms'?)"),
+     "t.yaml:5: root/w.heartbeat.timeout: unknown field (did you mean timeout_ms?)"),
 ])
 def test_child_field_problems(extra, expected):
     assert problems(worker(extra)) == [expected]
@@ -308,7 +309,7 @@ def test_child_field_problems(extra, expected):
 
 @pytest.mark.parametrize("fields, expected", [
     ("strategy: one_for_none",
-     "root.strategy: unknown value 'one_for_none' (did you mean 'one_for_one'?); allowed: "
+     "root.strategy: unknown value 'one_for_none' (did you mean one_for_one?); allowed: "
      "one_for_one | one_for_all | rest_for_one"),
     ("intensity: three", "root.intensity: expected an integer, got 'three'"),
     ("intensity: true", "root.intensity: expected an integer, got true (a boolean)"),
@@ -342,7 +343,7 @@ def test_supervisor_field_problems(fields, expected):
     ("heartbeat: {interval_ms: 300, timeout_ms: 200}",
      "vigil.heartbeat.timeout_ms: must be greater than interval_ms (300), got 200"),
     ("heartbeat: {interval_ms: -5}", "vigil.heartbeat.interval_ms: must be >= 1, got -5"),
-    ("nmae: x", "vigil.nmae: unknown field (did you mean 'name'?)"),
+    ("nmae: x", "vigil.nmae: unknown field (did you mean name?)"),
 ])
 def test_system_field_problems(fields, expected):
     assert problems(f"vigil:\n  {fields}\nroot: {{}}\n") == [f"t.yaml:2: {expected}"]
@@ -389,7 +390,7 @@ def test_duplicate_ids_anywhere_in_the_tree_name_the_first_use():
      "cannot import module 'no_such_module_xyz': No module named 'no_such_module_xyz'"),
     ("vigil_fixture_broken:Thing",
      "cannot import module 'vigil_fixture_broken': RuntimeError: boom at import"),
-    (f"{A}:Countr", f"module '{A}' has no class 'Countr' (did you mean 'Counter'?)"),
+    (f"{A}:Countr", f"module '{A}' has no class 'Countr' (did you mean Counter?)"),
     (f"{A}:NotAnActor", f"{A}:NotAnActor is not a subclass of thespian.actors.Actor"),
     (f"{A}:not_a_class", f"{A}:not_a_class is not a class (it is a function)"),
     ("__main__:Counter", "Thespian cannot create actor classes defined in __main__"),
@@ -439,11 +440,11 @@ root:
     p = str(path)
     assert str(info.value).splitlines() == [
         f"{p}:2: vigil.admin_port: must be between 1024 and 65535, got 80",
-        f"{p}:4: root.strategy: unknown value 'one_for_none' (did you mean 'one_for_one'?); "
+        f"{p}:4: root.strategy: unknown value 'one_for_none' (did you mean one_for_one?); "
         "allowed: one_for_one | one_for_all | rest_for_one",
         f"{p}:5: root.intensity: expected an integer, got 'three'",
         f"{p}:10: root/market.period: must be > 0, got 0",
-        f"{p}:14: root/market/counter.restrat: unknown field (did you mean 'restart'?)",
+        f"{p}:14: root/market/counter.restrat: unknown field (did you mean restart?)",
         f"{p}:15: root/market/counter.id: duplicate id 'counter' (first used at line 12)",
         f"{p}:16: root/market/counter.start: {A}:NotAnActor is not a subclass of "
         "thespian.actors.Actor",

@@ -1,0 +1,155 @@
+"""vigil.config: an actor's config class built from a topology mapping, every problem named at once."""
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from typing import Annotated, Literal
+
+import msgspec
+import pytest
+from msgspec import Meta
+
+from vigil.config import Config, ConfigError, NonEmpty, NoConfig, Port, Positive, build_config, config_problems
+from vigil.topology import parse_topology
+
+
+class Route(Config):
+    id: NonEmpty
+    fee_bps: Annotated[float, Meta(ge=0)] = 0.0
+
+
+class Policy(Config):
+    open_orders: Literal["adjust", "cancel"] = "adjust"
+
+
+class Desk(Config):
+    port: Port
+    timeout_s: Positive = 5.0
+    routes: tuple[Route, ...] = ()
+    policy: Policy = Policy()
+    source: NonEmpty | Policy = "tcp://127.0.0.1:1"
+    speed: Positive | Literal["max"] = 1.0
+
+    def __post_init__(self) -> None:
+        if self.port == 1234 and self.timeout_s > 1:
+            raise ValueError("timeout_s: must be at most 1 on port 1234")
+
+
+def problems(raw) -> list[str]:
+    return [str(p) for p in config_problems(Desk, raw)[1]]
+
+
+def test_defaults_are_written_once_and_an_int_is_taken_for_a_float():
+    desk = build_config(Desk, {"port": 19201, "timeout_s": 2, "routes": [{"id": "a"}]})
+    assert desk == Desk(port=19201, timeout_s=2.0, routes=(Route(id="a"),))
+    assert isinstance(desk.timeout_s, float) and desk.policy.open_orders == "adjust"
+
+
+def test_configs_are_frozen_keyword_only_and_survive_pickle():
+    desk = build_config(Desk, {"port": 1})
+    with pytest.raises(AttributeError):
+        desk.port = 2
+    with pytest.raises(TypeError):
+        Desk(1)
+    assert pickle.loads(pickle.dumps(desk)) == desk
+
+
+def test_every_problem_is_found_at_once_even_inside_lists_and_nested_settings():
+    assert problems({"prot": 1, "timeout_s": "soon", "routes": [{"id": "a", "fee_bsp": 1}, {"id": ""}],
+                     "policy": {"open_orders": "ajust"}, "source": {"open_order": "cancel"}}) == [
+        "prot: unknown setting (did you mean port?)",
+        "port: missing (required)",
+        "timeout_s: expected a number, got 'soon'",
+        "routes[0].fee_bsp: unknown setting (did you mean fee_bps?)",
+        "routes[1].id: must have at least 1 item, got ''",
+        "policy.open_orders: unknown value 'ajust' (did you mean adjust?); allowed: adjust | cancel",
+        "source.open_order: unknown setting (did you mean open_orders?)",
+    ]
+
+
+@pytest.mark.parametrize("raw, says", [
+    ({"port": 0}, "port: must be >= 1, got 0"),
+    ({"port": True}, "port: expected an integer, got true (a boolean)"),
+    ({"port": "19201"}, "port: expected an integer, got '19201'"),
+    ({"port": 1, "timeout_s": float("inf")}, "timeout_s: must be a finite number, got inf"),
+    ({"port": 1, "timeout_s": 0}, "timeout_s: must be > 0, got 0"),
+    ({"port": 1, "speed": "fast"}, "speed: unknown value 'fast'; allowed: a number or max"),
+    ({"port": 1, "routes": {"id": "a"}}, "routes: expected a list, got a mapping"),
+    ({"port": 1, "source": 5}, "source: expected a string or a mapping, got 5"),
+    ({"port": 1234, "timeout_s": 2}, "timeout_s: must be at most 1 on port 1234"),
+])
+def test_each_problem_names_the_setting_and_the_value_given(raw, says):
+    assert problems(raw) == [says]
+
+
+def test_a_config_error_names_where_and_lists_every_problem():
+    with pytest.raises(ConfigError) as err:
+        build_config(Desk, {"prot": 1}, "root/desk")
+    assert str(err.value).splitlines() == ["root/desk: prot: unknown setting (did you mean port?)",
+                                          "root/desk: port: missing (required)"]
+    assert [p.path for p in err.value.problems] == [("prot",), ("port",)]
+
+
+def test_an_actor_that_takes_no_settings_refuses_any():
+    assert build_config(NoConfig, None) == NoConfig()
+    assert [str(p) for p in config_problems(NoConfig, {"x": 1})[1]] == ["x: unknown setting: this actor takes no settings"]
+
+
+def test_a_bare_msgspec_struct_config_class_needs_no_positional_order():
+    """Config classes are keyword-only whatever order their defaults come in (kw_only is applied to all)."""
+    class Late(Config):
+        a: int = 1
+        b: int
+    assert build_config(Late, {"b": 2}) == Late(b=2)
+    assert msgspec.structs.fields(Late)[1].required
+
+
+# ---- in a topology ------------------------------------------------------------------------------
+
+MODULE = """
+from vigil.actor import VigilActor
+from test_config import Desk
+
+class DeskActor(VigilActor):
+    config_class = Desk
+"""
+
+
+@pytest.fixture
+def desk_actor(tmp_path, monkeypatch):
+    (tmp_path / "vigil_fixture_desk.py").write_text(MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(__import__("pathlib").Path(__file__).parent))
+    return "vigil_fixture_desk:DeskActor"
+
+
+def topology(start: str, config: str) -> str:
+    return f"root:\n  children:\n    - id: desk\n      start: {start}\n      config:\n{config}"
+
+
+def test_a_child_gets_its_config_object_and_a_bad_setting_is_reported_at_its_line(desk_actor):
+    topo = parse_topology(topology(desk_actor, "        port: 19201\n        routes: [{id: a}]\n"), "t.yaml")
+    assert topo.find("desk").config == Desk(port=19201, routes=(Route(id="a"),))
+    with pytest.raises(Exception) as err:
+        parse_topology(topology(desk_actor, "        port: 19201\n        routes:\n          - id: a\n"
+                                            "            fee_bps: -1\n        policy: {open_orders: x}\n"), "t.yaml")
+    assert str(err.value).splitlines() == [
+        "t.yaml:9: root/desk: config.routes[0].fee_bps: must be >= 0, got -1",
+        "t.yaml:10: root/desk: config.policy.open_orders: unknown value 'x'; allowed: adjust | cancel"]
+
+
+def test_a_setting_given_twice_is_refused_not_silently_replaced(desk_actor):
+    with pytest.raises(Exception) as err:
+        parse_topology(topology(desk_actor, "        port: 19201\n        policy: {open_orders: adjust}\n"
+                                            "        port: 19202\n"), "t.yaml")
+    assert str(err.value) == "t.yaml:8: root/desk.config.port: duplicate key (first at line 6)"
+
+
+def test_without_imports_a_config_stays_the_mapping_it_was(desk_actor):
+    topo = parse_topology(topology(desk_actor, "        port: nonsense\n"), "t.yaml", check_imports=False)
+    assert dict(topo.find("desk").config) == {"port": "nonsense"}
+
+
+def test_problem_paths_are_dataclasses():
+    [problem] = config_problems(Desk, {"port": 0})[1]
+    assert dataclasses.asdict(problem) == {"path": ("port",), "what": "must be >= 1, got 0"}

@@ -6,34 +6,14 @@ restart benchmark use to prove that state survives a crash.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from msgspec import Meta
 
 from vigil.actor import Refused, VigilActor
 from vigil.config import Config
-
-
-@dataclass(frozen=True)
-class Increment:
-    by: int = 1
-    """Amount to add; a positive whole number."""
-
-
-@dataclass(frozen=True)
-class GetCount:
-    """Ask for the current value."""
-
-
-@dataclass(frozen=True)
-class Count:
-    value: int
-    """The counter after the message was applied."""
-    seq: int
-    """Sequence number of the last event applied."""
-    incarnation: int
-    """How many times the actor had been restarted when it answered."""
+from vocabulary import roles
+from vocabulary.counter import Count, GetCount, Increment
 
 
 class CounterConfig(Config):
@@ -42,6 +22,7 @@ class CounterConfig(Config):
 
 
 class Counter(VigilActor):
+    role = roles.COUNTER
     config_class = CounterConfig
 
     def on_start(self, config: CounterConfig) -> None:

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from vigil.client import VigilClient  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
 
-CLI = [sys.executable, "-m", "vigil.cli"]
+CLI = [sys.executable, "-m", "cli"]
 
 
 @contextmanager

@@ -29,11 +29,12 @@ import numpy as np
 import zmq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from actors.feed.batch import QUOTES, encode_batch  # noqa: E402
-from actors.feed.commands import GetFeedStatus  # noqa: E402
-from venues.marketdata import Quote, encode  # noqa: E402
 from _vigil import cpu_seconds, pct, running_vigil  # noqa: E402
+
+from actors.feed.batch import QUOTES, encode_batch  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
+from vocabulary.feeds import GetFeedStatus
+from vocabulary.market_data import Quote, encode
 
 FEED = "root/feed"
 SYMBOL = "EURUSD"

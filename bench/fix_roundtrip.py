@@ -6,7 +6,7 @@ and one FIX 4.4 broker session, all over TCP loopback. Three measurements:
   raw       a bare QuickFIX initiator in this process sends NewOrderSingle and
             waits for the venue's ExecutionReport (New): the floor.
   vigil     a strategy on the OMS's fast lane (vigil.lane, as strategy actors talk
-            to it) sends NewOrder(wait_ack=True), one at a time: strategy -> OMS
+            to it) sends SubmitOrder(wait_ack=True), one at a time: strategy -> OMS
             (persist) -> broker session -> FIX -> venue -> FIX -> session -> OMS
             (persist) -> strategy.
   sustained the same strategy keeps --window orders in flight; counts orders/s
@@ -26,23 +26,25 @@ as in production.
 from __future__ import annotations
 
 import argparse
-from decimal import Decimal
 import json
 import os
 import statistics
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dataclasses import dataclass  # noqa: E402
 
-from actors.oms.commands import Acknowledged, GetOrders, GetRouting, NewOrder  # noqa: E402
-from venues.participant import RawFixClient  # noqa: E402
 from _vigil import cpu_seconds, pct, running_vigil  # noqa: E402
+
+from venues.participant import RawFixClient  # noqa: E402
 from vigil.client import VigilClient  # noqa: E402
 from vigil.lane import Lane, LaneAddress  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
+from vocabulary.oms import GetOrders, GetRouting
+from vocabulary.orders import OrderAcknowledged, SubmitOrder
 
 OMS = "root/trading/oms"
 SESSION = "root/trading/fix-a"
@@ -131,7 +133,7 @@ def through_vigil(client: VigilClient, count: int, window: int, price: str) -> L
     """Orders as a strategy sends them: on the OMS's lane, at most `window` unacknowledged."""
     oms = LaneAddress(client.registry.lane(OMS), OMS)
     lane = Lane("bench/strategy")
-    order = NewOrder("ACME", "buy", "1", price, session="fix-a", wait_ack=True)
+    order = SubmitOrder("ACME", "buy", "1", price, session="fix-a", wait_ack=True)
     sent_at: list[int] = []
     latencies: list[float] = []
     acked: set[str] = set()
@@ -148,7 +150,7 @@ def through_vigil(client: VigilClient, count: int, window: int, price: str) -> L
                 raise RuntimeError(f"no answer from the OMS for 30 s ({len(acked)} of {count} acknowledged)")
             for delivery in lane.receive():
                 ack = delivery.message
-                if not isinstance(ack, Acknowledged):
+                if not isinstance(ack, OrderAcknowledged):
                     refused.append(str(ack))
                 elif ack.cl_ord_id in acked:
                     duplicated += 1

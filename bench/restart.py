@@ -26,10 +26,11 @@ from pathlib import Path
 from thespian.actors import ActorExitRequest, ActorSystem
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from actors.counter import GetCount, Increment  # noqa: E402
 from _vigil import running_vigil  # noqa: E402
+
 from vigil.client import VigilClient  # noqa: E402
 from vigil.messages import InjectFault, Ping  # noqa: E402
+from vocabulary.counter import GetCount, Increment
 
 PATH = "root/counter"
 HEARTBEAT = (50, 300)  # interval, timeout (ms) of the benchmarked actor

@@ -22,6 +22,7 @@ from supervisors.policy import RestartIntensity, affected_children, backoff_dela
 from vigil.actor import VigilActor
 from vigil.lifecycle import State
 from vigil.messages import ActorReady, ActorStartFailed, Done, InitActor, Ping, Pong, Shutdown
+from vocabulary import roles
 
 SILENT_EXIT = "exited without recording a reason (killed by a signal?)"
 
@@ -44,6 +45,7 @@ class _Child:
 
 
 class Supervisor(VigilActor):
+    role = roles.SUPERVISOR
     def on_start(self, config: Any) -> None:
         sup = self.spec.supervisor
         self.strategy = sup.strategy

@@ -8,6 +8,7 @@ SUPPORT = Path(__file__).parent / "support"
 sys.path.insert(0, str(SUPPORT))
 
 from harness import VigilRuns  # noqa: E402
+
 from vigil.redis_server import RedisServer  # noqa: E402
 
 

@@ -7,15 +7,17 @@ from typing import Any
 
 from venues.config import VenueConfig
 from venues.engine import VenueError
-from venues.faults import VenueCommand
 from venues.venue import VenueCore
 from vigil.actor import Refused, VigilActor
 from vigil.messages import Done
+from vocabulary import roles
+from vocabulary.venue import VenueCommand
 
 TICK = timedelta(milliseconds=20)
 
 
 class SimulatedVenue(VigilActor):
+    role = roles.VENUE
     config_class = VenueConfig
 
     def on_start(self, config: VenueConfig) -> None:

@@ -27,6 +27,7 @@ from venues.engine import (
     Side,
     SymbolSpec,
     TimeInForce,
+    VenueError,
 )
 from vigil.fix.fields import new_message, set_fields
 
@@ -39,7 +40,7 @@ _42_EXEC_TRANS = {ExecType.TRADE_CANCEL: "1", ExecType.TRADE_CORRECT: "2", ExecT
 
 
 @dataclass(frozen=True)
-class Unsupported(Exception):
+class Unsupported(VenueError):
     """A field the venue refuses: answered with a session-level Reject (35=3)."""
 
     tag: int

@@ -91,32 +91,3 @@ class Faults:
                 self.refuse_logon -= 1
             return True
         return False
-
-
-@dataclass(frozen=True)
-class VenueCommand:
-    """An operator's or a drill's order to the venue.
-
-    kind: reject_next (n), delay_reports (ms), drop_connection (comp_id: one client, else all),
-    refuse_logon (n: -1 forever, 0 stop; comp_id: one client, else all),
-    sequence_gap (n), silent (on), phase (phase, symbol; text: why, for a halt or its end, sent to
-    every client in a SecurityStatus 35=f), unsolicited_cancel (order_id, text),
-    bust (exec_id), correct (exec_id, qty, price), flow (on), status.
-
-    md_silent (line: primary | backup, required; on: true | false, default true): stop (or
-    resume) one market-data line; FIX and order flow go on, and so does the other line.
-    Sequence numbers keep counting, so the silenced line shows a gap when it resumes; a feed
-    fails over to the other line. backup on a venue with no md_backup_endpoint is refused.
-
-    Holding, for producing crossings deterministically (comp_id: one client, else every client):
-    hold_reports: keep back every application message to the client (execution reports,
-    cancel rejects, session rejects) from now on; the engine has acted, the client just has
-    not heard yet. release_reports sends what was held, in order, and stops holding.
-    hold_requests: take the client's application messages off the wire but leave them
-    unprocessed. release_requests processes them in arrival order (drop: true loses them
-    instead, as if they never arrived) and stops holding.
-    held (comp_id, what: reports | requests): the number held, as the reply's text.
-    """
-
-    kind: str
-    args: dict | None = None

@@ -39,13 +39,14 @@ from venues.engine import (
     VenueError,
     trade_prints,
 )
-from venues.faults import Faults, VenueCommand
+from venues.faults import Faults
 from venues.marketdata import LINES, Publisher
 from vigil.clock import Clock
 from vigil.corporate_actions import CorporateAction
 from vigil.fix.bridge import FixBridge, FixEvent
 from vigil.fix.fields import fields_of
 from vigil.fix.settings import SessionConfig, write_settings
+from vocabulary.venue import VenueCommand
 
 log = logging.getLogger("vigil.venue")
 UNLISTED = SymbolSpec(tick_size=1.0)

@@ -51,6 +51,7 @@ from thespian.actors import (
 from vigil import telemetry
 from vigil.clock import Clock, LiveClock
 from vigil.config import Config, NoConfig
+from vigil.errors import VigilError
 from vigil.lane import Lane, LaneAddress, Unreachable
 from vigil.lifecycle import Lifecycle, State
 from vigil.messages import ActorReady, ActorStartFailed, Envelope, InitActor, InjectFault, Ping, Pong, Shutdown
@@ -64,13 +65,15 @@ CRASH_EXIT_CODE = 70
 CRASH_LOG = "crashes.log"
 
 
-class Refused(Exception):
-    """Raised by a handler to turn a message down without crashing."""
+class Refused(VigilError):
+    """Raised by a handler to turn a message down without crashing; the sender is answered with it."""
 
 
 class VigilActor(Actor):
     config_class: type[Config] = NoConfig
     """What `config:` in the topology may say (vigil.config); on_start gets one of these."""
+    role: str = ""
+    """What this actor is (vocabulary.roles): how the CLI finds it, whatever the class is named."""
     _outbox: list | None = None
     """What handlers sent during a batch, held until the batch's events are committed."""
     snapshot_every = 100

@@ -28,7 +28,7 @@ from vigil.procs import RUN_ID_VAR, describe, kill_and_wait, pid_alive, port_in_
 from vigil.redis_server import RedisServer
 from vigil.registry import Registry
 from vigil.rundir import LAST_EXIT_FILE, RUNNING_FILE, write_json
-from vigil.topology import ChildSpec, Topology, load_topology
+from vigil.topology import ChildSpec, Topology, import_start, load_topology
 
 log = logging.getLogger("vigil.daemon")
 
@@ -100,8 +100,9 @@ class Daemon:
         except redis.RedisError as err:
             raise VigilError(f"cannot reach Redis at {url}: {err}") from err
         self.registry = Registry(client, system.name)
-        records = [{"path": "root", "kind": "supervisor", "start": ROOT_START}]
-        records += [{"path": c.path, "kind": c.type, "start": c.start} for c in self.topo.walk()]
+        root_role = getattr(import_start(ROOT_START), "role", "")
+        records = [{"path": "root", "kind": "supervisor", "start": ROOT_START, "role": root_role}]
+        records += [{"path": c.path, "kind": c.type, "start": c.start, "role": c.role} for c in self.topo.walk()]
         self.registry.declare_tree(records)
         context = RunContext(system.name, url, str(self.run_dir), str(Path(self.topo.source).parent),
                              system.start_timeout_ms)

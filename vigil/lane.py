@@ -33,6 +33,7 @@ from typing import Any
 
 import zmq
 
+from vigil.errors import VigilError
 from vigil.wakeup import WakeupPipe
 
 log = logging.getLogger("vigil.lane")
@@ -42,7 +43,7 @@ GONE_FOR_S = 5.0  # a peer found gone is not waited for again this soon (a dead 
 SEND_HWM = 100_000  # messages queued towards one peer before a sender is told it is unreachable
 
 
-class Unreachable(Exception):
+class Unreachable(VigilError):
     """The peer has no live lane at that endpoint."""
 
 

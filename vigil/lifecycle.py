@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from vigil.errors import VigilError
+
 
 class State(str, Enum):
     STARTING = "starting"
@@ -29,7 +31,9 @@ _TRANSITIONS: dict[State, frozenset[State]] = {
 }
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(VigilError):
+    """A lifecycle change the transition table does not allow (a bug in the actor that asked for it)."""
+
     def __init__(self, current: State, target: State) -> None:
         allowed = ", ".join(sorted(s.value for s in _TRANSITIONS[current])) or "none"
         super().__init__(f"cannot go from {current.value} to {target.value} (allowed: {allowed})")

@@ -29,8 +29,7 @@ import yaml
 
 from vigil.config import Config, config_problems
 from vigil.errors import VigilError
-from vigil.yaml_nodes import (Field, FrozenMap, Reader, compose, is_null, line, line_at, suggest,
-                              syntax_problem)
+from vigil.yaml_nodes import Field, FrozenMap, Reader, compose, is_null, line, line_at, suggest, syntax_problem
 
 __all__ = [
     "Backoff", "ChildSpec", "FrozenMap", "Heartbeat", "Problem", "SupervisorSpec", "SystemSpec",
@@ -118,6 +117,8 @@ class ChildSpec:
     type: str = "worker"
     config: Config | FrozenMap = field(default_factory=FrozenMap)
     """The actor's config object; the raw mapping when loaded with check_imports=False."""
+    role: str = ""
+    """What the actor's class declares it is (vocabulary.roles); "" when loaded with check_imports=False."""
     heartbeat: Heartbeat = Heartbeat()
     supervisor: SupervisorSpec | None = None
 
@@ -194,6 +195,12 @@ def parse_topology(text: str, source: str = "<string>", *, check_imports: bool =
     return Topology(source=absolute, system=system, root=root)
 
 
+def import_start(start: str) -> Any:
+    """The class a `start` value ("package.module:Class") names."""
+    module_name, _, class_name = start.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
 def summary(topo: Topology) -> str:
     """One line for `vigil check`: counts of supervisors (root included) and workers, depth."""
     children = list(topo.walk())
@@ -215,7 +222,7 @@ def _names(cls: type, *, without: tuple[str, ...] = ()) -> tuple[str, ...]:
 
 
 _SUPERVISOR_FIELDS = _names(SupervisorSpec)
-_CHILD_FIELDS = _names(ChildSpec, without=("path", "supervisor"))
+_CHILD_FIELDS = _names(ChildSpec, without=("path", "supervisor", "role"))
 _WORKER_HINT = ("unknown field for a worker (strategy, intensity, period, backoff and children "
                 "need type: supervisor)")
 
@@ -392,6 +399,7 @@ class _Parser:
             if config is None:
                 return None
             kwargs["config"] = config
+            kwargs["role"] = getattr(self._classes[kwargs["start"]], "role", "")
         return ChildSpec(id=ident, path=path, type=kind, supervisor=supervisor, **kwargs)
 
     def config(self, cls: type, raw: FrozenMap, path: str, node: Any, child: Any) -> Any:

@@ -5,9 +5,10 @@ from collections.abc import Mapping
 
 import quickfix as fix
 
-from actors.broker.messages import CancelOrder, ReplaceOrder, RequestStatus, SubmitOrder
-from actors.oms import ExecutionReport, OrderCancelReject, VenueReject
 from vigil.fix.fields import new_message, set_fields
+from vocabulary.rejects import VenueReject
+from vocabulary.reports import ExecutionReport, OrderCancelReject
+from vocabulary.sessions import NewOrderSingle, OrderCancelReplaceRequest, OrderCancelRequest, OrderStatusRequest
 
 FIX42 = "FIX.4.2"
 
@@ -18,7 +19,7 @@ def _stamp(message: fix.Message, begin_string: str) -> None:
         message.setField(21, "1")  # HandlInst: required in 4.2
 
 
-def new_order_single(cmd: SubmitOrder, begin_string: str) -> fix.Message:
+def new_order_single(cmd: NewOrderSingle, begin_string: str) -> fix.Message:
     m = new_message("D")
     set_fields(m, ((11, cmd.cl_ord_id), (1, cmd.account), (55, cmd.symbol), (54, cmd.side), (38, cmd.qty),
                    (40, cmd.ord_type), (44, cmd.price), (59, cmd.tif)))
@@ -26,7 +27,7 @@ def new_order_single(cmd: SubmitOrder, begin_string: str) -> fix.Message:
     return m
 
 
-def cancel_request(cmd: CancelOrder) -> fix.Message:
+def cancel_request(cmd: OrderCancelRequest) -> fix.Message:
     m = new_message("F")
     set_fields(m, ((11, cmd.cl_ord_id), (41, cmd.orig_cl_ord_id), (37, cmd.order_id), (55, cmd.symbol),
                    (54, cmd.side), (38, cmd.qty)))
@@ -34,7 +35,7 @@ def cancel_request(cmd: CancelOrder) -> fix.Message:
     return m
 
 
-def replace_request(cmd: ReplaceOrder, begin_string: str) -> fix.Message:
+def replace_request(cmd: OrderCancelReplaceRequest, begin_string: str) -> fix.Message:
     m = new_message("G")
     set_fields(m, ((11, cmd.cl_ord_id), (41, cmd.orig_cl_ord_id), (37, cmd.order_id), (1, cmd.account),
                    (55, cmd.symbol), (54, cmd.side), (38, cmd.qty), (40, cmd.ord_type), (44, cmd.price),
@@ -43,7 +44,7 @@ def replace_request(cmd: ReplaceOrder, begin_string: str) -> fix.Message:
     return m
 
 
-def status_request(cmd: RequestStatus) -> fix.Message:
+def status_request(cmd: OrderStatusRequest) -> fix.Message:
     m = new_message("H")
     set_fields(m, ((11, cmd.cl_ord_id), (37, cmd.order_id), (55, cmd.symbol), (54, cmd.side)))
     return m

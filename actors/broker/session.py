@@ -17,24 +17,25 @@ import quickfix as fix
 
 from actors.broker import codec
 from actors.broker.config import BrokerSessionConfig
-from actors.broker.messages import (
-    CancelOrder,
-    FromVenue,
-    GetSessionStatus,
-    NotSent,
-    ReplaceOrder,
-    RequestMassStatus,
-    RequestStatus,
-    SessionStatus,
-    SubmitOrder,
-    TradingStatus,
-)
 from vigil import telemetry
 from vigil.actor import Refused, VigilActor
 from vigil.fix.bridge import FixBridge, FixEvent
 from vigil.fix.fields import fields_of
 from vigil.fix.settings import write_settings
 from vigil.lifecycle import State
+from vocabulary import roles
+from vocabulary.sessions import (
+    FromVenue,
+    GetSessionStatus,
+    NewOrderSingle,
+    NotSent,
+    OrderCancelReplaceRequest,
+    OrderCancelRequest,
+    OrderMassStatusRequest,
+    OrderStatusRequest,
+    SessionStatus,
+    TradingStatus,
+)
 
 TRACES_KEPT = 10_000
 _NAMES = {"8": "ExecutionReport", "9": "OrderCancelReject", "3": "Reject", "j": "BusinessMessageReject",
@@ -43,6 +44,7 @@ _TRADING_STATUS = {"2": True, "3": False, "17": False}  # SecurityTradingStatus:
 
 
 class BrokerSession(VigilActor):
+    role = roles.BROKER_SESSION
     config_class = BrokerSessionConfig
     fast_lane = True
 
@@ -133,18 +135,17 @@ class BrokerSession(VigilActor):
 
     # ---- from the OMS ------------------------------------------------------
     def on_message(self, msg: Any, sender: Any) -> None:
-        if isinstance(msg, SubmitOrder):
+        if isinstance(msg, NewOrderSingle):
             self._send(codec.new_order_single(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
-        elif isinstance(msg, CancelOrder):
+        elif isinstance(msg, OrderCancelRequest):
             self._send(codec.cancel_request(msg), msg.cl_ord_id, sender)
-        elif isinstance(msg, ReplaceOrder):
+        elif isinstance(msg, OrderCancelReplaceRequest):
             self._send(codec.replace_request(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
-        elif isinstance(msg, RequestStatus):
+        elif isinstance(msg, OrderStatusRequest):
             self._send(codec.status_request(msg), msg.cl_ord_id, sender)
-        elif isinstance(msg, RequestMassStatus):
+        elif isinstance(msg, OrderMassStatusRequest):
             if self.cfg.begin_string == codec.FIX42:  # no OrderMassStatusRequest before FIX 4.3
-                for order in msg.orders:
-                    self._send(codec.status_request(order), order.cl_ord_id, sender)
+                self.reply(sender, NotSent(self.spec.id, msg.req_id, "FIX 4.2 has no OrderMassStatusRequest"))
             else:
                 self._send(codec.mass_status_request(msg.req_id), msg.req_id, sender)
         elif isinstance(msg, GetSessionStatus):

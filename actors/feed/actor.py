@@ -40,7 +40,6 @@ import zmq
 import zmq.backend
 
 from actors.feed.batch import BATCH_PREFIX, check_batch
-from actors.feed.commands import FeedStatus, GetFeedStatus, SwitchSource
 from actors.feed.config import FeedConfig
 from actors.feed.failover import BACKUP, PRIMARY, FailoverPolicy, SourceHealth
 from actors.feed.file_source import FAILED, FINISHED, WAITING, FileSource
@@ -50,6 +49,8 @@ from vigil.clock import Clock
 from vigil.lifecycle import State
 from vigil.messages import Done
 from vigil.wakeup import WakeupPipe
+from vocabulary import roles
+from vocabulary.feeds import FeedStatus, GetFeedStatus, SwitchSource
 
 TICK = timedelta(milliseconds=100)
 # The Cython send under pyzmq's Python wrapper (which adds routing ids and groups, unused here): 0.35 us
@@ -71,6 +72,7 @@ def stats_key(namespace: str, feed: str) -> str:
 
 
 class Feed(VigilActor):
+    role = roles.FEED
     config_class = FeedConfig
     snapshot_every = 0  # switches are the only events, and rare
 

@@ -15,8 +15,8 @@ primary has been healthy for healthy_for_s (failback: auto).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from msgspec import Meta

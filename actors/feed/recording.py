@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO, Iterator, NamedTuple
 
-from venues.marketdata import QUOTE, Quote, encode
+from vocabulary.market_data import QUOTE, Quote, encode
 
 log = logging.getLogger("vigil.feed.recording")
 

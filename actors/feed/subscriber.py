@@ -15,7 +15,7 @@ import numpy as np
 import zmq
 
 from actors.feed.batch import BATCH_PREFIX, QUOTES
-from venues.marketdata import Quote, Trade, decode
+from vocabulary.market_data import Quote, Trade, decode
 
 
 @dataclass

@@ -42,12 +42,12 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Literal, Mapping
 
-from venues.marketdata import Quote, Trade, decode
+from vigil.config import Config, Positive, PositiveInt
 from vigil.corporate_actions import CorporateAction
 from vigil.reference import Instrument
-from vigil.config import Config, Positive, PositiveInt
+from vocabulary.market_data import Quote, Trade, decode
 
 RULES = ("unparseable", "unknown_symbol", "duplicate", "out_of_order", "non_finite", "non_positive", "off_tick",
          "crossed", "locked", "future_ts", "stale_ts", "ts_backwards", "price_band")

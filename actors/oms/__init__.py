@@ -1,10 +1,11 @@
 """Order management domain: orders, the blotter, ClOrdIDs and positions, in plain Python.
 
-No Thespian, Redis or FIX engine in here (GUIDE 5): the OMS actor decodes FIX into
-the records below, logs events, and feeds them to these objects; replays and tests
-do the same without a venue. Nothing reads a clock.
+No Thespian, Redis or FIX engine in here (GUIDE 5): the broker session decodes FIX into
+the records below (vocabulary.reports, vocabulary.rejects: they cross processes), the OMS
+actor logs them as events and feeds them to these objects; replays and tests do the same
+without a venue. Nothing reads a clock.
 
-Records (frozen; `to_dict()` is the event, `from_dict()` reads it back)
+Records (vocabulary; frozen; `to_dict()` is the event, `from_dict()` reads it back)
     ExecutionReport(exec_id, exec_type, ord_status, cl_ord_id, orig_cl_ord_id, order_id, symbol, side,
                     order_qty, price, last_qty, last_px, cum_qty, leaves_qty, avg_px, exec_ref_id,
                     exec_trans_type, text, ord_rej_reason, poss_dup, transact_time)
@@ -58,24 +59,9 @@ They do not raise, because the message is already in the event log and replay mu
 from actors.oms.blotter import Blotter
 from actors.oms.errors import OmsError, OrderError
 from actors.oms.fills import Applied, Fill, FillKind
-from actors.oms.fix_codes import (
-    CxlRejResponseTo,
-    ExecTransType,
-    ExecType,
-    OrdStatus,
-    OrdType,
-    Side,
-    TimeInForce,
-)
 from actors.oms.ids import ClOrdIdGenerator
 from actors.oms.order import Order, OrderView
 from actors.oms.positions import Positions, PositionView
-from actors.oms.rejects import VenueReject, reject_message
-from actors.oms.reports import ExecutionReport, OrderCancelReject
 
-__all__ = [
-    "Applied", "Blotter", "ClOrdIdGenerator", "CxlRejResponseTo", "ExecTransType", "ExecType",
-    "ExecutionReport", "Fill", "FillKind", "OmsError", "OrdStatus", "OrdType", "Order", "OrderCancelReject",
-    "OrderError", "OrderView", "PositionView", "Positions", "Side", "TimeInForce", "VenueReject",
-    "reject_message",
-]
+__all__ = ["Applied", "Blotter", "ClOrdIdGenerator", "Fill", "FillKind", "OmsError", "Order", "OrderError", "OrderView",
+           "PositionView", "Positions"]

@@ -9,17 +9,15 @@ without a price) is refused as a whole and recorded, never half-applied.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from actors.oms._num import ZERO
 from actors.oms.fills import Applied, Fill, FillKind
-from actors.oms.fix_codes import PENDING, TERMINAL, ExecType, OrdStatus, TimeInForce
 from actors.oms.ledger import Change
-from actors.oms.rejects import VenueReject
-from actors.oms.reports import ExecutionReport, OrderCancelReject
-
-if TYPE_CHECKING:
-    from actors.oms.order import Order, Request
+from actors.oms.order_state import OrderState as Order
+from actors.oms.requests import Request
+from vocabulary.fix_codes import PENDING, TERMINAL, ExecType, OrdStatus, TimeInForce
+from vocabulary.numbers import ZERO
+from vocabulary.rejects import VenueReject
+from vocabulary.reports import ExecutionReport, OrderCancelReject
 
 
 def apply(order: Order, record: ExecutionReport | OrderCancelReject | VenueReject) -> Applied:

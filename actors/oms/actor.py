@@ -15,47 +15,8 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from actors.broker.messages import (
-    CancelOrder,
-    FromVenue,
-    GetSessionStatus,
-    NotSent,
-    ReplaceOrder,
-    RequestMassStatus,
-    RequestStatus,
-    SessionStatus,
-    SubmitOrder,
-    TradingStatus,
-)
-from actors.oms import (
-    Blotter,
-    ClOrdIdGenerator,
-    ExecutionReport,
-    ExecType,
-    OrderCancelReject,
-    OrderError,
-    OrdStatus,
-    OrdType,
-    Positions,
-    Side,
-    TimeInForce,
-)
-from actors.oms.commands import (
-    Accepted,
-    Acknowledged,
-    CancelOrderCommand,
-    GetCorporateActions,
-    GetHalts,
-    GetOrders,
-    GetPositions,
-    GetRouting,
-    HaltSymbol,
-    Listing,
-    NewOrder,
-    ReloadCorporateActions,
-    ReplaceOrderCommand,
-    ResumeSymbol,
-)
+from actors.oms import Blotter, ClOrdIdGenerator, OrderError, Positions
+from actors.oms.config import OmsConfig
 from actors.oms.events import ORDER_CREATED, decode
 from actors.oms.ids import EPOCH_STARTED
 from actors.oms.reference_state import (
@@ -68,12 +29,38 @@ from actors.oms.reference_state import (
     plan,
 )
 from actors.oms.reference_state import EVENTS as REFERENCE_EVENTS
-from actors.oms.config import OmsConfig
 from actors.oms.router import NoRoute, pick
 from vigil.actor import Refused, VigilActor
 from vigil.corporate_actions import CorporateAction, load_actions
 from vigil.messages import Done
 from vigil.reference import ReferenceDataError
+from vocabulary import roles
+from vocabulary.fix_codes import ExecType, OrdStatus, OrdType, Side, TimeInForce
+from vocabulary.oms import (
+    GetCorporateActions,
+    GetHalts,
+    GetOrders,
+    GetPositions,
+    GetRouting,
+    HaltSymbol,
+    Listing,
+    ReloadCorporateActions,
+    ResumeSymbol,
+)
+from vocabulary.orders import CancelOrder, OrderAccepted, OrderAcknowledged, ReplaceOrder, SubmitOrder
+from vocabulary.reports import ExecutionReport, OrderCancelReject
+from vocabulary.sessions import (
+    FromVenue,
+    GetSessionStatus,
+    NewOrderSingle,
+    NotSent,
+    OrderCancelReplaceRequest,
+    OrderCancelRequest,
+    OrderMassStatusRequest,
+    OrderStatusRequest,
+    SessionStatus,
+    TradingStatus,
+)
 
 log = logging.getLogger("vigil.oms")
 RECONCILE_RETRY = timedelta(seconds=5)
@@ -94,6 +81,7 @@ def _decimal(text: Any, what: str) -> Decimal:
 
 
 class OrderManager(VigilActor):
+    role = roles.OMS
     config_class = OmsConfig
     snapshot_every = 500
     fast_lane = True
@@ -168,16 +156,16 @@ class OrderManager(VigilActor):
             self._session_status(msg)
         elif isinstance(msg, NotSent):
             self._not_sent(msg)
-        elif isinstance(msg, NewOrder):
+        elif isinstance(msg, SubmitOrder):
             accepted = self._new_order(msg)
             if msg.wait_ack:
                 self.ack_waiters[accepted.cl_ord_id] = sender
                 self._acknowledge(accepted.cl_ord_id)  # a NotSent may already have settled it
             else:
                 self.reply(sender, accepted)
-        elif isinstance(msg, CancelOrderCommand):
+        elif isinstance(msg, CancelOrder):
             self.reply(sender, self._cancel(msg))
-        elif isinstance(msg, ReplaceOrderCommand):
+        elif isinstance(msg, ReplaceOrder):
             self.reply(sender, self._replace(msg))
         elif isinstance(msg, GetOrders):
             orders = self.blotter.open_orders() if msg.open_only else list(self.blotter)
@@ -203,7 +191,7 @@ class OrderManager(VigilActor):
             self._reconcile(payload[1])  # no answer in time: ask again
 
     # ---- orders in -----------------------------------------------------------
-    def _new_order(self, cmd: NewOrder) -> Accepted:
+    def _new_order(self, cmd: SubmitOrder) -> OrderAccepted:
         side, ord_type = _SIDES.get(str(cmd.side).lower()), _TYPES.get(str(cmd.ord_type).lower())
         tif = _TIFS.get(str(cmd.tif).upper())
         if side is None or ord_type is None or tif is None:
@@ -233,10 +221,10 @@ class OrderManager(VigilActor):
         except (OrderError, ValueError) as err:
             raise Refused(str(err)) from None
         self.persist(order.created_event())
-        self._tell_session(session, SubmitOrder(cl_ord_id, cmd.symbol, side, str(qty), ord_type,
+        self._tell_session(session, NewOrderSingle(cl_ord_id, cmd.symbol, side, str(qty), ord_type,
                                                 str(price) if ord_type == "2" else None, tif, order.account))
         self.unacked[cl_ord_id] = self.clock.monotonic()
-        return Accepted(cl_ord_id, session)
+        return OrderAccepted(cl_ord_id, session)
 
     def _chase_unacknowledged(self) -> None:
         """An order the venue has not answered for ack_timeout_s: ask it (a silent venue, a lost message)."""
@@ -247,10 +235,10 @@ class OrderManager(VigilActor):
                 del self.unacked[cl_ord_id]
             elif now - since >= self.ack_timeout and order.session in self.up:
                 self.unacked[cl_ord_id] = now  # ask again after another timeout, not on every check
-                self._tell_session(order.session, RequestStatus(cl_ord_id, order.order_id, order.symbol,
+                self._tell_session(order.session, OrderStatusRequest(cl_ord_id, order.order_id, order.symbol,
                                                                 order.side.value))
 
-    def _cancel(self, cmd: CancelOrderCommand, request_id: str | None = None) -> Accepted:
+    def _cancel(self, cmd: CancelOrder, request_id: str | None = None) -> OrderAccepted:
         order = self._order(cmd.cl_ord_id)
         request_id = request_id or self.ids.next()
         try:
@@ -258,11 +246,11 @@ class OrderManager(VigilActor):
         except OrderError as err:
             raise Refused(f"cannot cancel {cmd.cl_ord_id}: {err}") from None
         self.persist(event)
-        self._tell_session(order.session, CancelOrder(request_id, order.cl_ord_id, order.order_id, order.symbol,
+        self._tell_session(order.session, OrderCancelRequest(request_id, order.cl_ord_id, order.order_id, order.symbol,
                                                       order.side.value, str(order.qty)))
-        return Accepted(request_id, order.session)
+        return OrderAccepted(request_id, order.session)
 
-    def _replace(self, cmd: ReplaceOrderCommand, adjustment_id: str | None = None) -> Accepted:
+    def _replace(self, cmd: ReplaceOrder, adjustment_id: str | None = None) -> OrderAccepted:
         """adjustment_id: the request id of the OMS's own adjustment for a corporate action, which is not
         a trading decision and so goes through a halt."""
         order = self._order(cmd.cl_ord_id)
@@ -279,10 +267,10 @@ class OrderManager(VigilActor):
             raise Refused(f"cannot replace {cmd.cl_ord_id}: {err}") from None
         self.persist(event)
         new_qty, new_price = qty or order.qty, price or order.price
-        self._tell_session(order.session, ReplaceOrder(
+        self._tell_session(order.session, OrderCancelReplaceRequest(
             request_id, order.cl_ord_id, order.order_id, order.symbol, order.side.value, str(new_qty),
             order.ord_type.value, str(new_price) if new_price is not None else None, order.tif.value, order.account))
-        return Accepted(request_id, order.session)
+        return OrderAccepted(request_id, order.session)
 
     def _order(self, cl_ord_id: str):
         order = self.blotter.find(cl_ord_id)
@@ -323,7 +311,7 @@ class OrderManager(VigilActor):
     def _acknowledge(self, cl_ord_id: str) -> None:
         order = self.blotter.find(cl_ord_id)
         if order is not None and order.status is not OrdStatus.PENDING_NEW and cl_ord_id in self.ack_waiters:
-            self.reply(self.ack_waiters.pop(cl_ord_id), Acknowledged(cl_ord_id, order.status.label, order.reason))
+            self.reply(self.ack_waiters.pop(cl_ord_id), OrderAcknowledged(cl_ord_id, order.status.label, order.reason))
 
     def _session_status(self, status: SessionStatus) -> None:
         self.dialects[status.session] = status.begin_string
@@ -339,13 +327,17 @@ class OrderManager(VigilActor):
     def _reconcile(self, session: str) -> None:
         req_id = f"{self.ids.next()}-MS"
         self.reconciling[session] = req_id
-        asks = tuple(RequestStatus(o.cl_ord_id, o.order_id, o.symbol, o.side.value)
-                     for o in self.blotter.open_orders(session))
-        self._tell_session(session, RequestMassStatus(req_id, asks))
-        if not asks and self._is_fix42(session):
-            self._reconciled(session)
+        if self._is_fix42(session):  # no mass status before FIX 4.3: one status request per order
+            asks = [OrderStatusRequest(o.cl_ord_id, o.order_id, o.symbol, o.side.value)
+                    for o in self.blotter.open_orders(session)]
+            for ask in asks:
+                self._tell_session(session, ask)
+            if not asks:
+                self._reconciled(session)
+                return
         else:
-            self.wakeupAfter(RECONCILE_RETRY, ("reconcile", session, req_id))
+            self._tell_session(session, OrderMassStatusRequest(req_id))
+        self.wakeupAfter(RECONCILE_RETRY, ("reconcile", session, req_id))
 
     def _is_fix42(self, session: str) -> bool:
         """FIX 4.2 has no mass status: with no open order there is nothing to ask, and no answer."""
@@ -355,7 +347,7 @@ class OrderManager(VigilActor):
         self.reconciling.pop(session, None)
         for order in self.blotter.open_orders(session):
             if order.uncertain:  # open here, not mentioned by the venue: ask about it alone
-                self._tell_session(session, RequestStatus(order.cl_ord_id, order.order_id, order.symbol,
+                self._tell_session(session, OrderStatusRequest(order.cl_ord_id, order.order_id, order.symbol,
                                                           order.side.value))
         self.up.add(session)
 
@@ -449,9 +441,9 @@ class OrderManager(VigilActor):
                       "qty": _text(adjustment.qty), "price": _text(adjustment.price), "request": request_id})
         try:
             if adjustment.outcome == "cancel":
-                self._cancel(CancelOrderCommand(order.cl_ord_id), request_id)
+                self._cancel(CancelOrder(order.cl_ord_id), request_id)
             elif adjustment.outcome == "replace":
-                self._replace(ReplaceOrderCommand(order.cl_ord_id, str(adjustment.qty), _text(adjustment.price)),
+                self._replace(ReplaceOrder(order.cl_ord_id, str(adjustment.qty), _text(adjustment.price)),
                               request_id)
         except Refused as why:
             self._adjustment_refused(cl_ord_id, action.id, str(why))

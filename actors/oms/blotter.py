@@ -20,9 +20,9 @@ from actors.oms.events import (
     decode,
 )
 from actors.oms.fills import Applied
-from actors.oms.fix_codes import ExecType
 from actors.oms.order import Order
-from actors.oms.reports import ExecutionReport
+from vocabulary.fix_codes import ExecType
+from vocabulary.reports import ExecutionReport
 
 
 class Blotter:

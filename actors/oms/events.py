@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.oms.rejects import VenueReject
-from actors.oms.reports import ExecutionReport, OrderCancelReject
+from vocabulary.rejects import VenueReject
+from vocabulary.reports import ExecutionReport, OrderCancelReject
 
 Record = ExecutionReport | OrderCancelReject | VenueReject
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from actors.oms._num import ZERO, dec, opt_dec, to_json
-from actors.oms.fix_codes import Side
+from vocabulary.fix_codes import Side
+from vocabulary.numbers import ZERO, dec, opt_dec, to_json
 
 
 class FillKind(str, Enum):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actors.oms._num import ZERO, dec
+from vocabulary.numbers import ZERO, dec
 
 SYNTHETIC = "~missed"
 

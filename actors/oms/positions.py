@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actors.oms._num import ZERO, dec
 from actors.oms.fills import Fill, FillKind
 from vigil.corporate_actions import CorporateAction
+from vocabulary.numbers import ZERO, dec
 
 Key = tuple[str, str, str]
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actors.oms.fix_codes import ExecType, OrdType
-from actors.oms.reports import ExecutionReport, OrderCancelReject
 from vigil.corporate_actions import CorporateAction, adjusted_order
 from vigil.reference import Instrument
+from vocabulary.fix_codes import ExecType, OrdType
+from vocabulary.reports import ExecutionReport, OrderCancelReject
 
 HALT, RESUME, CORPORATE_ACTION, CA_ORDER, CA_REFUSED = "halt", "resume", "corporate_action", "ca_order", "ca_refused"
 EVENTS = (HALT, RESUME, CORPORATE_ACTION, CA_ORDER, CA_REFUSED)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from actors.oms.errors import OmsError
+
 
 @dataclass(frozen=True)
 class Route:
@@ -20,8 +22,8 @@ class Route:
     """Symbols the session trades; None: all."""
 
 
-class NoRoute(Exception):
-    pass
+class NoRoute(OmsError):
+    """No session can take the order now; the message says why (none trades it, all down, reconciling)."""
 
 
 def pick(routes: list[Route], symbol: str, side: str, up: set[str],

@@ -38,11 +38,12 @@ import pytest
 from harness import wait_for
 from topologies import trading
 
-from actors.oms.commands import CancelOrderCommand, GetOrders, GetPositions, GetRouting, NewOrder, ReplaceOrderCommand
-from venues.faults import VenueCommand
 from venues.participant import RawFixClient
 from vigil.errors import VigilError
 from vigil.procs import free_port
+from vocabulary.oms import GetOrders, GetPositions, GetRouting
+from vocabulary.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from vocabulary.venue import VenueCommand
 
 OMS, VENUE, SESSION, US = "root/trading/oms", "root/venue", "fix-a", "VIGIL_A"
 EXEC_TYPES = {"0": "New", "4": "Canceled", "5": "Replaced", "6": "PendingCancel", "8": "Rejected", "C": "Expired",
@@ -65,16 +66,16 @@ def counterparty(run) -> RawFixClient:
 
 
 def buy(run, qty, price="100.00") -> str:
-    order = NewOrder(symbol="ACME", side="buy", qty=str(qty), price=price, session=SESSION)
+    order = SubmitOrder(symbol="ACME", side="buy", qty=str(qty), price=price, session=SESSION)
     return run.client.ask(OMS, order).cl_ord_id
 
 
 def cancel(run, cl) -> str:
-    return run.client.ask(OMS, CancelOrderCommand(cl)).cl_ord_id
+    return run.client.ask(OMS, CancelOrder(cl)).cl_ord_id
 
 
 def replace(run, cl, qty=None, price=None) -> str:
-    return run.client.ask(OMS, ReplaceOrderCommand(cl, qty=None if qty is None else str(qty), price=price)).cl_ord_id
+    return run.client.ask(OMS, ReplaceOrder(cl, qty=None if qty is None else str(qty), price=price)).cl_ord_id
 
 
 def row(run, cl) -> dict:

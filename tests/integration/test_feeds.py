@@ -11,11 +11,11 @@ import zmq
 from harness import wait_for
 from market_files import corrupted_copy, eurusd_quotes
 
-from actors.feed.commands import GetFeedStatus
 from actors.feed.recording import read_csv_quotes
-from venues.faults import VenueCommand
-from venues.marketdata import Quote, Trade, decode, encode
 from vigil.procs import free_port
+from vocabulary.feeds import GetFeedStatus
+from vocabulary.market_data import Quote, Trade, decode, encode
+from vocabulary.venue import VenueCommand
 
 FEED = "root/market/feed"
 

@@ -7,8 +7,8 @@ import socket
 from harness import run_cli, wait_for
 from topologies import supervisor, topology, worker
 
-from actors.counter import GetCount, Increment
 from vigil.messages import InjectFault
+from vocabulary.counter import GetCount, Increment
 
 TREE = topology([supervisor("market", [worker("feed"), worker("strategy")], strategy="rest_for_one"),
                  worker("oms", shutdown=3000)])

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from harness import wait_for
 from topologies import topology, worker
 
-from actors.counter import Increment
+from vocabulary.counter import Increment
 
 
 class _Collector(BaseHTTPRequestHandler):

@@ -8,15 +8,16 @@ from decimal import Decimal
 import pytest
 import zmq
 from harness import wait_for
-from topologies import trading
 from test_trading import OMS, new, order, ready, wait_status
+from topologies import trading
 
-from actors.oms.commands import CancelOrderCommand, GetHalts, GetPositions, ReplaceOrderCommand
-from venues.faults import VenueCommand
-from venues.marketdata import decode
 from venues.participant import RawFixClient
 from vigil.errors import VigilError
 from vigil.procs import free_port
+from vocabulary.market_data import decode
+from vocabulary.oms import GetHalts, GetPositions
+from vocabulary.orders import CancelOrder, ReplaceOrder
+from vocabulary.venue import VenueCommand
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_a_halt_blocks_new_orders_and_replaces_but_not_cancels_and_survives_an_o
     rc, out = cli(run, "order", "new", "--symbol", "ACME", "--side", "buy", "--qty", "5", "--price", "99")
     assert rc != 0 and "ACME is halted (news pending)" in out
     with pytest.raises(VigilError, match="ACME is halted"):
-        run.client.ask(OMS, ReplaceOrderCommand(resting, price="98"))
+        run.client.ask(OMS, ReplaceOrder(resting, price="98"))
     new(run, symbol="EURUSD", qty="1000", price="1.05")  # other symbols trade on
     rc, out = cli(run, "halts", "--json")
     [halt] = json.loads(out)["halts"]
@@ -51,7 +52,7 @@ def test_a_halt_blocks_new_orders_and_replaces_but_not_cancels_and_survives_an_o
     ready(run)
     with pytest.raises(VigilError, match="ACME is halted"):
         new(run, price="99")
-    run.client.ask(OMS, CancelOrderCommand(order(run, resting)["cl_ord_id"]))  # getting out is always allowed
+    run.client.ask(OMS, CancelOrder(order(run, resting)["cl_ord_id"]))  # getting out is always allowed
     wait_status(run, resting, "Canceled")
 
     assert cli(run, "resume", "ACME") == (0, "ACME resumed\n")

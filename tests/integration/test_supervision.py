@@ -5,8 +5,8 @@ import pytest
 from harness import wait_for
 from topologies import supervisor, topology, worker
 
-from actors.counter import Count, GetCount, Increment
 from vigil.messages import InjectFault
+from vocabulary.counter import Count, GetCount, Increment
 
 
 def three(strategy: str) -> str:

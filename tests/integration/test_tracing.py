@@ -6,8 +6,8 @@ import json
 from harness import wait_for
 from topologies import topology, worker
 
-from actors.counter import Increment
 from vigil import telemetry
+from vocabulary.counter import Increment
 
 
 def spans(path):

@@ -8,14 +8,14 @@ import pytest
 from harness import wait_for
 from topologies import trading
 
-from actors.oms.commands import (Acknowledged, CancelOrderCommand, GetHalts, GetOrders, GetPositions, GetRouting, NewOrder,
-                                 ReplaceOrderCommand)
-from venues.faults import VenueCommand
 from venues.participant import RawFixClient
 from vigil import telemetry
 from vigil.errors import VigilError
 from vigil.lane import Lane, LaneAddress
 from vigil.procs import free_port
+from vocabulary.oms import GetHalts, GetOrders, GetPositions, GetRouting
+from vocabulary.orders import CancelOrder, OrderAcknowledged, ReplaceOrder, SubmitOrder
+from vocabulary.venue import VenueCommand
 
 OMS = "root/trading/oms"
 
@@ -46,7 +46,7 @@ def wait_status(run, cl_ord_id, status, timeout=15):
 
 
 def new(run, **kw):
-    return run.client.ask(OMS, NewOrder(**{"symbol": "ACME", "side": "buy", "qty": "10", **kw})).cl_ord_id
+    return run.client.ask(OMS, SubmitOrder(**{"symbol": "ACME", "side": "buy", "qty": "10", **kw})).cl_ord_id
 
 
 def test_limit_order_rests_is_replaced_then_cancelled(vigil, ports):
@@ -55,11 +55,11 @@ def test_limit_order_rests_is_replaced_then_cancelled(vigil, ports):
     row = wait_status(run, cl, "New")
     assert row["order_id"] and row["leaves_qty"] == "10" and row["session"] == "fix-a"
 
-    run.client.ask(OMS, ReplaceOrderCommand(cl, qty="15", price="99.40"))
+    run.client.ask(OMS, ReplaceOrder(cl, qty="15", price="99.40"))
     row = wait_for(lambda: (o := order(run, cl))["status"] == "New" and o["qty"] == "15" and o, what="replaced")
     assert Decimal(row["price"]) == Decimal("99.40") and row["leaves_qty"] == "15"
 
-    run.client.ask(OMS, CancelOrderCommand(row["cl_ord_id"]))
+    run.client.ask(OMS, CancelOrder(row["cl_ord_id"]))
     row = wait_status(run, cl, "Canceled")
     assert row["leaves_qty"] == "0" and row["cum_qty"] == "0"
 
@@ -117,7 +117,7 @@ def test_bad_manual_orders_are_refused_and_nothing_is_lost(vigil, ports):
         with pytest.raises(VigilError, match=why):
             new(run, **bad)
     with pytest.raises(VigilError, match="unknown order 'NOPE'"):
-        run.client.ask(OMS, CancelOrderCommand("NOPE"))
+        run.client.ask(OMS, CancelOrder("NOPE"))
     assert wait_status(run, good, "New")
     assert [r["cl_ord_id"] for r in run.client.ask(OMS, GetOrders()).rows] == [good]
 
@@ -194,7 +194,7 @@ def test_dropped_connection_marks_open_orders_uncertain_until_reconciled(vigil, 
 
 
 def test_logon_refused_is_reported_and_retried(vigil, ports):
-    from actors.broker.messages import GetSessionStatus
+    from vocabulary.sessions import GetSessionStatus
 
     run = vigil(trading(ports))
     run.start()
@@ -206,7 +206,7 @@ def test_logon_refused_is_reported_and_retried(vigil, ports):
 
 
 def test_sequence_gap_is_recovered_by_resend(vigil, ports):
-    from actors.broker.messages import GetSessionStatus
+    from vocabulary.sessions import GetSessionStatus
 
     run = ready(vigil(trading(ports)).start())
     before = run.client.ask("root/trading/fix-a", GetSessionStatus()).next_target_seq
@@ -307,7 +307,7 @@ def test_delayed_reports_hold_the_order_pending_until_they_arrive(vigil, ports):
     run = ready(vigil(trading(ports)).start())
     run.client.ask("root/venue", VenueCommand("delay_reports", {"ms": 400}))
     sent = time.monotonic()
-    ack = run.client.ask(OMS, NewOrder(symbol="ACME", side="buy", qty="2", price="97", session="fix-a",
+    ack = run.client.ask(OMS, SubmitOrder(symbol="ACME", side="buy", qty="2", price="97", session="fix-a",
                                        wait_ack=True), timeout=10)
     assert ack.status == "New"
     assert time.monotonic() - sent >= 0.4  # never sooner than the venue's delay
@@ -356,7 +356,7 @@ def test_an_orders_trace_runs_from_the_request_through_fix_to_the_venues_report(
     run = ready(vigil(trading(ports)).start(), sessions=("fix-a",))
     telemetry.configure("test-strategy", str(tmp_path))
     with telemetry.span("signal") as signal:
-        ack = run.client.ask(OMS, NewOrder("ACME", "buy", "10", "99.00", session="fix-a", wait_ack=True))
+        ack = run.client.ask(OMS, SubmitOrder("ACME", "buy", "10", "99.00", session="fix-a", wait_ack=True))
     assert ack.status == "New"
     trace_id = f"0x{signal.get_span_context().trace_id:032x}"
     span_file = run.run_dir / telemetry.SPAN_FILE
@@ -365,12 +365,12 @@ def test_an_orders_trace_runs_from_the_request_through_fix_to_the_venues_report(
         mine = [s for s in map(json.loads, span_file.read_text().splitlines())
                 if s["context"]["trace_id"] == trace_id]
         names = {s["name"] for s in mine}
-        return {"NewOrder", "SubmitOrder", "ExecutionReport", "FromVenue"} <= names and mine
+        return {"SubmitOrder", "NewOrderSingle", "ExecutionReport", "FromVenue"} <= names and mine
     spans = {s["name"]: s for s in wait_for(chain, what="the order's spans through FIX and back")}
     parent = {name: s["parent_id"] for name, s in spans.items()}
     span_id = {name: s["context"]["span_id"] for name, s in spans.items()}
-    assert parent["SubmitOrder"] == span_id["NewOrder"]
-    assert parent["ExecutionReport"] == span_id["SubmitOrder"]  # the venue's answer continues the trace
+    assert parent["NewOrderSingle"] == span_id["SubmitOrder"]
+    assert parent["ExecutionReport"] == span_id["NewOrderSingle"]  # the venue's answer continues the trace
     assert parent["FromVenue"] == span_id["ExecutionReport"]
     assert spans["ExecutionReport"]["attributes"]["vigil.actor"] == "root/trading/fix-a"
     assert spans["ExecutionReport"]["attributes"]["fix.cl_ord_id"] == ack.cl_ord_id
@@ -381,7 +381,7 @@ def test_a_strategy_on_the_lane_with_50_orders_in_flight_gets_each_acknowledged_
     run = ready(vigil(trading(ports)).start(), sessions=("fix-a",))
     strategy = Lane("test/strategy")
     oms = LaneAddress(run.client.registry.lane(OMS), OMS)
-    order = NewOrder("ACME", "buy", "1", "90.00", session="fix-a", wait_ack=True)
+    order = SubmitOrder("ACME", "buy", "1", "90.00", session="fix-a", wait_ack=True)
     sent, acks = 0, []
     try:
         while len(acks) < 400:
@@ -392,7 +392,7 @@ def test_a_strategy_on_the_lane_with_50_orders_in_flight_gets_each_acknowledged_
             acks.extend(d.message for d in strategy.receive())
     finally:
         strategy.close()
-    assert all(isinstance(a, Acknowledged) and a.status == "New" for a in acks)
+    assert all(isinstance(a, OrderAcknowledged) and a.status == "New" for a in acks)
     assert len({a.cl_ord_id for a in acks}) == 400
     assert all(a["restarts"] == "0" for a in run.actors().values())  # nobody was taken for hung
     resting = [o for o in run.client.ask(OMS, GetOrders(open_only=True)).rows if o["price"] == "90.00"]
@@ -409,7 +409,7 @@ def test_an_order_whose_log_write_fails_never_reaches_the_venue(vigil, ports):
     strategy = Lane("test/strategy")
     try:
         strategy.send(LaneAddress(run.client.registry.lane(OMS), OMS),
-                      NewOrder("ACME", "buy", "1", "90.00", session="fix-a", wait_ack=True))
+                      SubmitOrder("ACME", "buy", "1", "90.00", session="fix-a", wait_ack=True))
         reason = wait_for(lambda: run.actors()[OMS]["last_reason"], what="the OMS to be restarted")
     finally:
         strategy.close()

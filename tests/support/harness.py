@@ -30,7 +30,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "c
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 90.0, cwd: Path | None = None):
-    return subprocess.run([sys.executable, "-m", "vigil.cli", *args], env=env, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
 
 

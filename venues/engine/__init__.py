@@ -71,6 +71,7 @@ Choices worth knowing:
 from venues.engine.auction import Uncross
 from venues.engine.book import BookSide, OrderBook
 from venues.engine.errors import VenueError
+from venues.engine.exchange import Exchange
 from venues.engine.flow import FlowConfig, OrderFlow
 from venues.engine.messages import (
     CancelReject,
@@ -85,7 +86,6 @@ from venues.engine.messages import (
     TradePrint,
     trade_prints,
 )
-from venues.engine.exchange import Exchange
 from venues.engine.types import (
     CxlRejReason,
     CxlRejResponseTo,

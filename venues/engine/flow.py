@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import count
 
-from venues.engine.messages import NewOrderSingle, OrderCancelReplaceRequest, OrderCancelRequest, Report
 from venues.engine.exchange import Exchange
+from venues.engine.messages import NewOrderSingle, OrderCancelReplaceRequest, OrderCancelRequest, Report
 from venues.engine.types import Order, OrdType, Phase, Side, TimeInForce
 
 _ACCEPTING = (Phase.PRE_OPEN, Phase.OPENING_AUCTION, Phase.CONTINUOUS)

@@ -10,10 +10,10 @@ import pytest
 from actors.feed.batch import QUOTES, check_batch, encode_batch
 from actors.feed.config import FeedConfig
 from actors.feed.validation import ValidationConfig, Validator
-from venues.marketdata import Quote, encode
 from vigil.config import ConfigError, build_config
 from vigil.corporate_actions import actions_from
 from vigil.reference import Instrument, load_master
+from vocabulary.market_data import Quote, encode
 
 MS = 1_000_000
 NS = 1_000_000_000

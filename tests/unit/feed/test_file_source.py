@@ -9,14 +9,13 @@ import pytest
 from market_files import corrupted_copy, eurusd_quotes
 
 from actors.feed.config import FeedConfig
-from actors.feed.file_source import (FAILED, FINISHED, REPLAYING, WAITING, FileSource, FileSourceConfig,
-                                     FileSourceError)
+from actors.feed.file_source import FAILED, FINISHED, REPLAYING, WAITING, FileSource, FileSourceConfig, FileSourceError
 from actors.feed.recording import Frame, Recorder, read_csv_quotes
 from actors.feed.validation import Validator
-from venues.marketdata import Quote, decode, encode
 from vigil.clock import SimClock
 from vigil.config import ConfigError, build_config
 from vigil.reference import load_master
+from vocabulary.market_data import Quote, decode, encode
 
 NS = 1_000_000_000
 MS = 1_000_000

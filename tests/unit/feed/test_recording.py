@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from actors.feed.recording import MAGIC, Frame, Recorder, open_source_file, read_csv_quotes, read_recording
-from venues.marketdata import QUOTE, Quote, Trade, decode, encode
+from vocabulary.market_data import QUOTE, Quote, Trade, decode, encode
 
 REAL_CSV = Path("/work/shared/data/eurusd-quotes-20200101.csv")
 NS = 1_000_000_000

@@ -11,9 +11,9 @@ import zmq
 
 from actors.feed.recording import Frame, Recorder
 from actors.feed.replay import Pacer, ReplayPublisher, check_speed
-from venues.marketdata import Quote, decode, encode
 from vigil.clock import SimClock
 from vigil.procs import free_port
+from vocabulary.market_data import Quote, decode, encode
 
 NS = 1_000_000_000
 T0 = 1_577_836_800 * NS

@@ -20,8 +20,8 @@ import pytest
 import zmq
 
 from actors.feed.subscriber import FeedSubscriber, Update
-from venues.marketdata import Quote, Trade, decode, encode
 from vigil.procs import free_port
+from vocabulary.market_data import Quote, Trade, decode, encode
 
 DEADLINE_S = 10.0
 PROBE, END = "PROBE", "END"

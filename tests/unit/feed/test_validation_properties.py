@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from actors.feed.validation import Gap, ValidationConfig, Validator
-from venues.marketdata import Quote, Trade, encode
 from vigil.reference import load_master
+from vocabulary.market_data import Quote, Trade, encode
 
 MS = 1_000_000
 NOW = 1_700_000_000_000_000_000

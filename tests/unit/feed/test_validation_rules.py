@@ -15,8 +15,8 @@ import pytest
 from actors.feed.config import FeedConfig
 from actors.feed.validation import RULES, Gap, Sequence, ValidationConfig, Validator
 from vigil.config import ConfigError, build_config
-from venues.marketdata import Quote, Trade, encode
 from vigil.reference import DEFAULT_MASTER, Instrument, ReferenceDataError, instruments, load_master
+from vocabulary.market_data import Quote, Trade, encode
 
 MS = 1_000_000
 NOW = 1_700_000_000_000_000_000  # a fixed "now" (ns); the validator never reads a clock itself

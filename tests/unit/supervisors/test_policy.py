@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supervisors.policy import (RESTART_TYPES, STRATEGIES, RestartIntensity, affected_children,
-                                backoff_delay, should_restart)
+from supervisors.policy import (
+    RESTART_TYPES,
+    STRATEGIES,
+    RestartIntensity,
+    affected_children,
+    backoff_delay,
+    should_restart,
+)
 from vigil.clock import SimClock
 
 # --- affected_children ---------------------------------------------------------------------------

@@ -15,12 +15,14 @@ import zmq
 
 # A venue with one FIX client logged on, and a turn of its loop, as the bulk-work tests run them
 from test_venue_bulk_work import Inbox, _turns_until, running_venue
+
 from venues.config import VenueConfig
 from venues.engine import VenueError
-from venues.faults import VenueCommand
-from venues.marketdata import Publisher, decode
+from venues.marketdata import Publisher
 from vigil.config import ConfigError, build_config
 from vigil.procs import free_port
+from vocabulary.market_data import decode
+from vocabulary.venue import VenueCommand
 
 PROBE = "PROBE"
 DEADLINE_S = 10.0

@@ -14,17 +14,17 @@ from contextlib import contextmanager
 
 import pytest
 import quickfix as fix
-
 from harness import wait_for
+
 from venues.config import VenueConfig
 from venues.participant import RawFixClient
-from venues.faults import VenueCommand
 from venues.venue import MASS_STATUS_CHUNK, WORK_PER_TURN, VenueCore
 from vigil.clock import LiveClock
 from vigil.config import build_config
 from vigil.fix.bridge import DRAIN_LIMIT
 from vigil.fix.fields import new_message, set_fields
 from vigil.procs import free_port
+from vocabulary.venue import VenueCommand
 
 _venues = itertools.count(1)
 

@@ -8,13 +8,13 @@ import pytest
 
 from venues.config import VenueConfig
 from venues.engine import VenueError
-from venues.faults import Gate, VenueCommand
+from venues.faults import Gate
 from venues.participant import RawFixClient
 from venues.venue import VenueCore
 from vigil.clock import LiveClock
 from vigil.config import build_config
 from vigil.procs import free_port
-
+from vocabulary.venue import VenueCommand
 
 # ---- the gate itself ---------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from msgspec import Meta
 
-from vigil.config import Config, ConfigError, NonEmpty, NoConfig, Port, Positive, build_config, config_problems
+from vigil.config import Config, ConfigError, NoConfig, NonEmpty, Port, Positive, build_config, config_problems
 from vigil.topology import parse_topology
 
 

@@ -13,9 +13,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vigil.errors import VigilError
-from vigil.topology import (Backoff, ChildSpec, FrozenMap, Heartbeat, Problem, SupervisorSpec,
-                            SystemSpec, Topology, TopologyError, load_topology, parse_topology,
-                            summary)
+from vigil.topology import (
+    Backoff,
+    ChildSpec,
+    FrozenMap,
+    Heartbeat,
+    Problem,
+    SupervisorSpec,
+    SystemSpec,
+    Topology,
+    TopologyError,
+    load_topology,
+    parse_topology,
+    summary,
+)
 
 # Unusual module names: the fixtures stay in sys.modules for the whole session.
 FIXTURES = {

@@ -5,7 +5,8 @@ import itertools
 import json
 from decimal import Decimal
 
-from actors.oms import ExecutionReport, Order, OrderCancelReject
+from actors.oms import Order
+from vocabulary.reports import ExecutionReport, OrderCancelReject
 
 TERMS = dict(account="ACC1", strategy="mm", session="VENUE1", symbol="EURUSD", side="Buy",
              ord_type="Limit", tif="Day", price="1.1")

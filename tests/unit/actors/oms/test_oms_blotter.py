@@ -7,7 +7,9 @@ import json
 import pytest
 from oms_support import TERMS, er, reject
 
-from actors.oms import Blotter, ExecutionReport, OrderError, Positions, VenueReject
+from actors.oms import Blotter, OrderError, Positions
+from vocabulary.rejects import VenueReject
+from vocabulary.reports import ExecutionReport
 
 
 def book(*ids: str, session: str = "VENUE1") -> Blotter:
@@ -176,7 +178,8 @@ def test_snapshot_plus_tail_replay_gives_the_same_state_and_positions():
 
 
 def test_a_report_that_closes_an_uncertain_order_settles_it():
-    from actors.oms import Blotter, ExecutionReport
+    from actors.oms import Blotter
+    from vocabulary.reports import ExecutionReport
 
     blotter = Blotter()
     blotter.submit("A1", account="main", strategy="s", session="fix-a", symbol="ACME", side="1", ord_type="2",

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from oms_support import acked, er, new_order, reject, state
 
-from actors.oms import OrderError, OrdStatus
-
+from actors.oms import OrderError
+from vocabulary.fix_codes import OrdStatus
 
 # ---- A: vanilla ----------------------------------------------------------------------------
 

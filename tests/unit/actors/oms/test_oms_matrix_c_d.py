@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from oms_support import acked, er, reject, state
 
-from actors.oms import OrderError, OrdStatus
-
+from actors.oms import OrderError
+from vocabulary.fix_codes import OrdStatus
 
 # ---- C: cancel/replace quantity changes -------------------------------------------------------
 

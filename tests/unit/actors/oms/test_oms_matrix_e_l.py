@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from oms_support import acked, er, new_order, state
 
-from actors.oms import OrdStatus
-
+from vocabulary.fix_codes import OrdStatus
 
 # ---- E: unsolicited ---------------------------------------------------------------------------
 

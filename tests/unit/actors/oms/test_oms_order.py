@@ -7,8 +7,8 @@ import json
 import pytest
 from oms_support import acked, er, new_order, reject, replay, state
 
-from actors.oms import FillKind, Order, OrderError, OrdStatus
-
+from actors.oms import FillKind, Order, OrderError
+from vocabulary.fix_codes import OrdStatus
 
 # ---- duplicates ----------------------------------------------------------------------------------
 

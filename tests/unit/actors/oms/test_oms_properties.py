@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oms_support import TERMS, SimVenue, reject
@@ -85,7 +86,7 @@ class Harness:
                 self.send(venue.correct(exec_id, Decimal(args[1]), Decimal(args[2])))
         elif kind == "resend" and self.sent:
             old = self.sent[args[0] % len(self.sent)]
-            self.send(type(old)(**{**old.__dict__, "poss_dup": True}) if hasattr(old, "poss_dup") else old,
+            self.send(msgspec.structs.replace(old, poss_dup=True) if hasattr(old, "poss_dup") else old,
                       keep=False)
         elif kind == "lose":
             record = venue.fill(Decimal(args[0]), Decimal(args[1]))
@@ -93,7 +94,7 @@ class Harness:
                 self.lost.append(record)
         elif kind == "late" and self.lost:
             record = self.lost.pop(0)
-            self.send(type(record)(**{**record.__dict__, "poss_dup": True}))
+            self.send(msgspec.structs.replace(record, poss_dup=True))
         elif kind == "reconcile":
             self.log.append(self.blotter.mark_uncertain("VENUE1"))
             self.send(venue.status_report())

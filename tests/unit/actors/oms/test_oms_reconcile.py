@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from oms_support import acked, er, new_order, reject, replay, state
 
-from actors.oms import ExecutionReport, FillKind, Order, VenueReject
-
+from actors.oms import FillKind, Order
+from vocabulary.rejects import VenueReject
+from vocabulary.reports import ExecutionReport
 
 # ---- inconsistent reports: refused whole, recorded, order uncertain ---------------------------------
 

@@ -8,20 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actors.oms import (
-    CxlRejResponseTo,
-    ExecTransType,
-    ExecType,
-    ExecutionReport,
-    Fill,
-    OrderCancelReject,
-    OrdStatus,
-    OrdType,
-    Side,
-    TimeInForce,
-    VenueReject,
-    reject_message,
-)
+from actors.oms import Fill
+from vocabulary.fix_codes import CxlRejResponseTo, ExecTransType, ExecType, OrdStatus, OrdType, Side, TimeInForce
+from vocabulary.rejects import VenueReject, reject_message
+from vocabulary.reports import ExecutionReport, OrderCancelReject
 
 
 def test_enums_carry_fix_codes_and_human_names():

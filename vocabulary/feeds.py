@@ -1,28 +1,26 @@
-"""What operators and other actors can ask of a feed."""
+"""What operators and other actors ask of a market-data feed, and where a feed keeps what it found."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from vigil.wire import Message
 
 
-@dataclass(frozen=True)
-class GetFeedStatus:
+class GetFeedStatus(Message, frozen=True):
     """Answered with a FeedStatus."""
 
 
-@dataclass(frozen=True)
-class FeedStatus:
+class FeedStatus(Message, frozen=True):
     feed: str
     path: str
     state: str
     """running, or degraded while the active source sends too many bad messages"""
     active: str
     """primary or backup"""
-    sources: dict
+    sources: dict[str, str]
     """name -> endpoint"""
     publish: str
     """where subscribers connect (ZeroMQ SUB)"""
     delivered: int
-    quarantined: dict
+    quarantined: dict[str, int]
     """rule -> count, over every source"""
     gaps: int
     missing: int
@@ -45,9 +43,18 @@ class FeedStatus:
     """why a file could not be read on"""
 
 
-@dataclass(frozen=True)
-class SwitchSource:
+class SwitchSource(Message, frozen=True):
     """Make `to` (primary or backup) the active source now, whatever its health."""
 
     to: str
     reason: str = "by hand"
+
+
+def quarantine_key(namespace: str, feed: str) -> str:
+    """The Redis stream of a feed's quarantined messages: rule, reason, source, at_ns, frame0, frame1..."""
+    return f"{namespace}:quarantine:{feed}"
+
+
+def stats_key(namespace: str, feed: str) -> str:
+    """The Redis hash of a feed's counters (they survive its restarts)."""
+    return f"{namespace}:feed:{feed}"

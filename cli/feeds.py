@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Callable
 
-from vigil.errors import VigilError
-from vigil.cli_tables import actor_paths, print_table
+import msgspec
 
-FEED_START = "actors.feed.actor:Feed"
+from cli.tables import actor_paths, print_table
+from vigil.errors import VigilError
+from vocabulary import roles
 
 
 def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handler: Callable) -> None:
@@ -37,7 +37,7 @@ def _count(text: str) -> int:
 
 
 def _feed_path(client, feed: str) -> str:
-    paths = actor_paths(client, FEED_START, "market-data feed")
+    paths = actor_paths(client, roles.FEED, "market-data feed")
     for path in paths:
         if feed in (path, path.rsplit("/", 1)[-1]):
             return path
@@ -45,12 +45,12 @@ def _feed_path(client, feed: str) -> str:
 
 
 def cmd_feeds(args: argparse.Namespace, client) -> int:
-    from actors.feed.commands import GetFeedStatus
+    from vocabulary.feeds import GetFeedStatus
 
     rows = []
-    for path in actor_paths(client, FEED_START, "market-data feed"):
+    for path in actor_paths(client, roles.FEED, "market-data feed"):
         try:
-            rows.append(asdict(client.ask(path, GetFeedStatus(), timeout=3.0)))
+            rows.append(msgspec.structs.asdict(client.ask(path, GetFeedStatus(), timeout=3.0)))
         except VigilError as err:
             rows.append({"feed": path.rsplit("/", 1)[-1], "path": path, "state": "not answering",
                          "last_switch": str(err)})
@@ -83,7 +83,7 @@ def _source_text(row: dict) -> str:
 
 
 def cmd_quarantine(args: argparse.Namespace, client) -> int:
-    from actors.feed.actor import quarantine_key
+    from vocabulary.feeds import quarantine_key
 
     feed = _feed_path(client, args.feed).rsplit("/", 1)[-1]
     key = quarantine_key(client.info["name"], feed)
@@ -104,7 +104,7 @@ def cmd_quarantine(args: argparse.Namespace, client) -> int:
 
 
 def cmd_switch(args: argparse.Namespace, client) -> int:
-    from actors.feed.commands import SwitchSource
+    from vocabulary.feeds import SwitchSource
 
     print(client.ask(_feed_path(client, args.feed), SwitchSource(args.to, reason="by hand (vigil feed switch)")).detail)
     return 0

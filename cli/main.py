@@ -1,4 +1,4 @@
-"""The `vigil` command: check, up, status, down."""
+"""The `vigil` command: check, up, status, down, and the parser the other commands join."""
 from __future__ import annotations
 
 import argparse
@@ -12,18 +12,18 @@ import time
 import uuid
 from pathlib import Path
 
+from cli import feeds, reference, trading
 from vigil.errors import VigilError
 from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
-from vigil.rundir import LOG_FILE, last_exit, read_json, running, RUNNING_FILE
+from vigil.rundir import LOG_FILE, RUNNING_FILE, last_exit, read_json, running
 from vigil.topology import TopologyError, load_topology, summary
-from vigil import feeds_cli, reference_cli, trading_cli
 
 DEFAULT_TOPOLOGY = "topology.yaml"
 UP_MARGIN_S = 15.0
 DOWN_TIMEOUT_S = 60.0
 
 
-class CliError(Exception):
+class CliError(VigilError):
     """A problem to report in one line and exit 1 with."""
 
 
@@ -65,9 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     down = sub.add_parser("down", help="stop everything, in reverse start order")
     _run_dir_args(down)
     down.set_defaults(func=cmd_down)
-    trading_cli.add_commands(sub, _run_dir_args, _with_client)
-    feeds_cli.add_commands(sub, _run_dir_args, _with_client)
-    reference_cli.add_commands(sub, _run_dir_args, _with_client)
+    for commands in (trading, feeds, reference):
+        commands.add_commands(sub, _run_dir_args, _with_client)
     return parser
 
 
@@ -204,7 +203,7 @@ def _status(run_dir: Path) -> dict:
     actors = []
     for rec in client.actors():
         actors.append({
-            "path": rec["path"], "kind": rec.get("kind", ""), "start": rec.get("start", ""),
+            "path": rec["path"], "kind": rec.get("kind", ""), "start": rec.get("start", ""), "role": rec.get("role", ""),
             "state": rec.get("state", ""), "pid": int(rec["pid"]) if rec.get("pid", "").isdigit() else None,
             "restarts": int(rec.get("restarts") or 0), "last_reason": rec.get("last_reason") or None})
     info = client.info

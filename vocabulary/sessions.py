@@ -1,17 +1,19 @@
-"""Commands the OMS gives a broker session, and what a session tells the OMS.
+"""Between the OMS and a broker session: the FIX messages to send, and what the session reports.
 
-Codes are FIX's (Side "1" buy, OrdType "2" limit, TimeInForce "0" DAY ...), so
-one command set serves FIX 4.4 and 4.2 alike; the session's codec handles
-the dialect.
+The commands are named after the FIX messages a session sends for them, and carry FIX codes
+(Side "1" buy, OrdType "2" limit, TimeInForce "0" DAY ...), so one command set serves FIX 4.4
+and 4.2 alike; the session's codec handles the dialect.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from vigil.wire import Message
+from vocabulary.rejects import VenueReject
+from vocabulary.reports import ExecutionReport, OrderCancelReject
 
 
-@dataclass(frozen=True)
-class SubmitOrder:
+class NewOrderSingle(Message, frozen=True):
+    """NewOrderSingle (35=D)."""
+
     cl_ord_id: str
     symbol: str
     side: str
@@ -27,8 +29,9 @@ class SubmitOrder:
     account: str = ""
 
 
-@dataclass(frozen=True)
-class CancelOrder:
+class OrderCancelRequest(Message, frozen=True):
+    """OrderCancelRequest (35=F)."""
+
     cl_ord_id: str
     """ClOrdID of this cancel request."""
     orig_cl_ord_id: str
@@ -39,8 +42,9 @@ class CancelOrder:
     qty: str
 
 
-@dataclass(frozen=True)
-class ReplaceOrder:
+class OrderCancelReplaceRequest(Message, frozen=True):
+    """OrderCancelReplaceRequest (35=G): the order's terms as they are to be."""
+
     cl_ord_id: str
     orig_cl_ord_id: str
     order_id: str | None
@@ -53,8 +57,7 @@ class ReplaceOrder:
     account: str = ""
 
 
-@dataclass(frozen=True)
-class RequestStatus:
+class OrderStatusRequest(Message, frozen=True):
     """OrderStatusRequest (35=H) for one order."""
 
     cl_ord_id: str
@@ -63,17 +66,18 @@ class RequestStatus:
     side: str
 
 
-@dataclass(frozen=True)
-class RequestMassStatus:
-    """OrderMassStatusRequest (35=AF, FIX 4.4); a 4.2 session answers with one status request per order."""
+class OrderMassStatusRequest(Message, frozen=True):
+    """OrderMassStatusRequest (35=AF, FIX 4.4): the status of every open order of the session."""
 
     req_id: str
-    orders: tuple[RequestStatus, ...] = ()
-    """The orders to ask about where mass status is not available."""
+    """MassStatusReqID (584): the answers carry it, the last with LastRptRequested (912=Y)."""
 
 
-@dataclass(frozen=True)
-class SessionStatus:
+class GetSessionStatus(Message, frozen=True):
+    """Answered with a SessionStatus."""
+
+
+class SessionStatus(Message, frozen=True):
     """A session's state, sent to the OMS on every change and asked for by the CLI."""
 
     session: str
@@ -88,20 +92,22 @@ class SessionStatus:
     next_target_seq: int
     last_logon: str
     last_error: str
+    reconcile: str = "mass_status"
+    """How the OMS learns what became of its orders after a logon: mass_status or per_order."""
 
 
-@dataclass(frozen=True)
-class FromVenue:
-    """A decoded venue message for the OMS: ExecutionReport, OrderCancelReject or VenueReject."""
+class FromVenue(Message, frozen=True):
+    """A decoded venue message for the OMS."""
 
     session: str
-    record: Any
+    record: ExecutionReport | OrderCancelReject | VenueReject
     mass_status_req_id: str | None = None
+    """MassStatusReqID (584) of a report answering a mass status request."""
     last_of_mass_status: bool = False
+    """LastRptRequested (912=Y): the last answer to that request."""
 
 
-@dataclass(frozen=True)
-class TradingStatus:
+class TradingStatus(Message, frozen=True):
     """The venue halted or resumed trading in a symbol (FIX SecurityStatus, 35=f)."""
 
     session: str
@@ -110,15 +116,9 @@ class TradingStatus:
     text: str
 
 
-@dataclass(frozen=True)
-class NotSent:
+class NotSent(Message, frozen=True):
     """A command the session could not put on the wire (not logged on, encoding failed)."""
 
     session: str
     cl_ord_id: str
     reason: str
-
-
-@dataclass(frozen=True)
-class GetSessionStatus:
-    pass

@@ -1,4 +1,4 @@
-"""What the operator CLI commands share: finding actors of a kind, and printing tables."""
+"""What the operator CLI commands share: finding actors by role, and printing tables."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,10 +6,11 @@ from typing import Any
 from vigil.errors import VigilError
 
 
-def actor_paths(client, start: str, what: str) -> list[str]:
-    paths = [a["path"] for a in client.actors() if a.get("start") == start]
+def actor_paths(client, role: str, what: str) -> list[str]:
+    """The paths of the running topology's actors of a role (vocabulary.roles), in tree order."""
+    paths = [a["path"] for a in client.actors() if a.get("role") == role]
     if not paths:
-        raise VigilError(f"the running topology has no {what} ({start})")
+        raise VigilError(f"the running topology has no {what}")
     return paths
 
 

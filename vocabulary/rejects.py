@@ -7,8 +7,11 @@ when it knows what it sent, `ref_value`) before the OMS applies the record.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
+
+from msgspec.structs import asdict, force_setattr
+
+from vigil.wire import Message
 
 SESSION = "3"
 BUSINESS = "j"
@@ -70,8 +73,7 @@ def reject_message(*, msg_type: str = SESSION, reason: int | None = None, ref_ta
     return f"rejected by venue: {detail or 'no reason given'}"
 
 
-@dataclass(frozen=True, kw_only=True)
-class VenueReject:
+class VenueReject(Message, frozen=True, kw_only=True):
     msg_type: str = SESSION
     """"3" for a session-level Reject, "j" for a BusinessMessageReject."""
     ref_seq_num: int | None = None
@@ -95,11 +97,11 @@ class VenueReject:
         for name in ("ref_seq_num", "ref_tag_id", "reason"):
             value = getattr(self, name)
             if value is not None and value != "":
-                object.__setattr__(self, name, int(value))
+                force_setattr(self, name, int(value))
             elif value == "":
-                object.__setattr__(self, name, None)
+                force_setattr(self, name, None)
         if self.ref_value is not None:
-            object.__setattr__(self, "ref_value", str(self.ref_value))
+            force_setattr(self, "ref_value", str(self.ref_value))
 
     @property
     def message(self) -> str:

@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timezone
 from typing import Callable
 
-from vigil.cli_tables import actor_paths, print_table
-from vigil.trading_cli import OMS_START
+from cli.tables import actor_paths, print_table
+from vocabulary import roles
 
 
 def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handler: Callable) -> None:
@@ -33,9 +33,9 @@ def _utc(ns: int | None) -> str | None:
 
 
 def cmd_halt(args: argparse.Namespace, client) -> int:
-    from actors.oms.commands import HaltSymbol, ResumeSymbol
+    from vocabulary.oms import HaltSymbol, ResumeSymbol
 
-    oms = actor_paths(client, OMS_START, "OMS")[0]
+    oms = actor_paths(client, roles.OMS, "OMS")[0]
     reason = getattr(args, "reason", None)
     client.ask(oms, HaltSymbol(args.symbol, reason) if reason is not None else ResumeSymbol(args.symbol))
     print(f"{args.symbol} {'halted' if reason is not None else 'resumed'}")
@@ -43,9 +43,9 @@ def cmd_halt(args: argparse.Namespace, client) -> int:
 
 
 def cmd_halts(args: argparse.Namespace, client) -> int:
-    from actors.oms.commands import GetHalts
+    from vocabulary.oms import GetHalts
 
-    rows = list(client.ask(actor_paths(client, OMS_START, "OMS")[0], GetHalts()).rows)
+    rows = list(client.ask(actor_paths(client, roles.OMS, "OMS")[0], GetHalts()).rows)
     if args.json:
         print(json.dumps({"halts": rows}, indent=2))
         return 0
@@ -58,9 +58,9 @@ def cmd_halts(args: argparse.Namespace, client) -> int:
 
 
 def cmd_actions(args: argparse.Namespace, client) -> int:
-    from actors.oms.commands import GetCorporateActions, ReloadCorporateActions
+    from vocabulary.oms import GetCorporateActions, ReloadCorporateActions
 
-    oms = actor_paths(client, OMS_START, "OMS")[0]
+    oms = actor_paths(client, roles.OMS, "OMS")[0]
     if args.verb == "reload":
         client.ask(oms, ReloadCorporateActions())
     rows = list(client.ask(oms, GetCorporateActions()).rows)

@@ -5,11 +5,9 @@ import argparse
 import json
 from typing import Callable
 
-from vigil.cli_tables import actor_paths, print_table
+from cli.tables import actor_paths, print_table
 from vigil.errors import VigilError
-
-OMS_START = "actors.oms.actor:OrderManager"
-SESSION_START = "actors.broker.session:BrokerSession"
+from vocabulary import roles
 
 
 def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handler: Callable) -> None:
@@ -45,9 +43,9 @@ def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handle
 
 
 def cmd_orders(args: argparse.Namespace, client) -> int:
-    from actors.oms.commands import GetOrders
+    from vocabulary.oms import GetOrders
 
-    oms = actor_paths(client, OMS_START, "OMS")[0]
+    oms = actor_paths(client, roles.OMS, "OMS")[0]
     rows = list(client.ask(oms, GetOrders(open_only=args.open)).rows)
     if args.json:
         print(json.dumps({"orders": rows}, indent=2))
@@ -61,9 +59,9 @@ def cmd_orders(args: argparse.Namespace, client) -> int:
 
 
 def cmd_positions(args: argparse.Namespace, client) -> int:
-    from actors.oms.commands import GetPositions
+    from vocabulary.oms import GetPositions
 
-    oms = actor_paths(client, OMS_START, "OMS")[0]
+    oms = actor_paths(client, roles.OMS, "OMS")[0]
     rows = list(client.ask(oms, GetPositions()).rows)
     if args.json:
         print(json.dumps({"positions": rows}, indent=2))
@@ -74,14 +72,14 @@ def cmd_positions(args: argparse.Namespace, client) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace, client) -> int:
-    from dataclasses import asdict
+    import msgspec
 
-    from actors.broker.messages import GetSessionStatus
+    from vocabulary.sessions import GetSessionStatus
 
     rows = []
-    for path in actor_paths(client, SESSION_START, "broker session"):
+    for path in actor_paths(client, roles.BROKER_SESSION, "broker session"):
         try:
-            rows.append(asdict(client.ask(path, GetSessionStatus(), timeout=3.0)))
+            rows.append(msgspec.structs.asdict(client.ask(path, GetSessionStatus(), timeout=3.0)))
         except VigilError as err:
             rows.append({"session": path.rsplit("/", 1)[-1], "logged_on": False, "last_error": str(err)})
     if args.json:
@@ -95,15 +93,15 @@ def cmd_sessions(args: argparse.Namespace, client) -> int:
 
 
 def cmd_order(args: argparse.Namespace, client) -> int:
-    from actors.oms.commands import CancelOrderCommand, NewOrder, ReplaceOrderCommand
+    from vocabulary.orders import CancelOrder, ReplaceOrder, SubmitOrder
 
-    oms = actor_paths(client, OMS_START, "OMS")[0]
+    oms = actor_paths(client, roles.OMS, "OMS")[0]
     if args.verb == "new":
-        msg = NewOrder(symbol=args.symbol, side=args.side, qty=args.qty, price=args.price, ord_type=args.type,
+        msg = SubmitOrder(symbol=args.symbol, side=args.side, qty=args.qty, price=args.price, ord_type=args.type,
                        tif=args.tif, session=args.session, strategy=args.strategy, account=args.account)
     elif args.verb == "cancel":
-        msg = CancelOrderCommand(args.cl_ord_id)
+        msg = CancelOrder(args.cl_ord_id)
     else:
-        msg = ReplaceOrderCommand(args.cl_ord_id, qty=args.qty, price=args.price)
+        msg = ReplaceOrder(args.cl_ord_id, qty=args.qty, price=args.price)
     print(client.ask(oms, msg).cl_ord_id)
     return 0

@@ -1,19 +1,21 @@
 """What the venue says about an order: ExecutionReport (35=8) and OrderCancelReject (35=9).
 
-Both are frozen records decoded from FIX 4.4 or 4.2 by the broker session. Each is
-also the event the OMS logs: `to_dict()` is JSON-compatible and carries an "event"
-key, `from_dict()` reads it back. Constructors coerce: codes, labels or members for
-the enums; str, int, float or Decimal for quantities and prices.
+Both are frozen records decoded from FIX 4.4 or 4.2 by the broker session and sent to
+the OMS (vocabulary.sessions.FromVenue). Each is also the event the OMS logs: `to_dict()`
+is JSON-compatible and carries an "event" key, `from_dict()` reads it back. Constructors
+coerce: codes, labels or members for the enums; str, int, float or Decimal for quantities
+and prices.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from actors.oms._num import opt_dec, to_json
-from actors.oms.fix_codes import (
+from msgspec.structs import fields, force_setattr
+
+from vigil.wire import Message
+from vocabulary.fix_codes import (
     CXL_REJ_REASONS,
     ORD_REJ_REASONS,
     CxlRejResponseTo,
@@ -22,20 +24,16 @@ from actors.oms.fix_codes import (
     OrdStatus,
     Side,
 )
+from vocabulary.numbers import opt_dec, to_json
 
 _DECIMALS = ("order_qty", "price", "last_qty", "last_px", "cum_qty", "leaves_qty", "avg_px")
-
-
-def _set(obj: Any, name: str, value: Any) -> None:
-    object.__setattr__(obj, name, value)
 
 
 def _opt_int(value: Any) -> int | None:
     return None if value is None or value == "" else int(value)
 
 
-@dataclass(frozen=True, kw_only=True)
-class ExecutionReport:
+class ExecutionReport(Message, frozen=True, kw_only=True):
     exec_id: str
     """ExecID (17). Unique per venue for everything but status reports, which send "0"."""
     exec_type: ExecType
@@ -82,16 +80,16 @@ class ExecutionReport:
     def __post_init__(self) -> None:
         if not isinstance(self.exec_id, str) or not self.exec_id:
             raise ValueError(f"ExecutionReport.exec_id must be a non-empty string, got {self.exec_id!r}")
-        _set(self, "exec_type", ExecType.parse(self.exec_type))
-        _set(self, "ord_status", OrdStatus.parse(self.ord_status))
+        force_setattr(self, "exec_type", ExecType.parse(self.exec_type))
+        force_setattr(self, "ord_status", OrdStatus.parse(self.ord_status))
         if self.side is not None:
-            _set(self, "side", Side.parse(self.side))
+            force_setattr(self, "side", Side.parse(self.side))
         if self.exec_trans_type is not None:
-            _set(self, "exec_trans_type", ExecTransType.parse(self.exec_trans_type))
+            force_setattr(self, "exec_trans_type", ExecTransType.parse(self.exec_trans_type))
         for name in _DECIMALS:
-            _set(self, name, opt_dec(getattr(self, name)))
-        _set(self, "ord_rej_reason", _opt_int(self.ord_rej_reason))
-        _set(self, "poss_dup", bool(self.poss_dup))
+            force_setattr(self, name, opt_dec(getattr(self, name)))
+        force_setattr(self, "ord_rej_reason", _opt_int(self.ord_rej_reason))
+        force_setattr(self, "poss_dup", bool(self.poss_dup))
 
     @property
     def kind(self) -> ExecType:
@@ -128,8 +126,7 @@ class ExecutionReport:
         return cls(**{k: v for k, v in data.items() if k != "event"})
 
 
-@dataclass(frozen=True, kw_only=True)
-class OrderCancelReject:
+class OrderCancelReject(Message, frozen=True, kw_only=True):
     cl_ord_id: str
     """ClOrdID (11) of the cancel or replace request that was refused."""
     orig_cl_ord_id: str | None = None
@@ -149,9 +146,9 @@ class OrderCancelReject:
         if not isinstance(self.cl_ord_id, str) or not self.cl_ord_id:
             raise ValueError(f"OrderCancelReject.cl_ord_id must be a non-empty string, got {self.cl_ord_id!r}")
         if self.ord_status is not None:
-            _set(self, "ord_status", OrdStatus.parse(self.ord_status))
-        _set(self, "response_to", CxlRejResponseTo.parse(self.response_to))
-        _set(self, "cxl_rej_reason", _opt_int(self.cxl_rej_reason))
+            force_setattr(self, "ord_status", OrdStatus.parse(self.ord_status))
+        force_setattr(self, "response_to", CxlRejResponseTo.parse(self.response_to))
+        force_setattr(self, "cxl_rej_reason", _opt_int(self.cxl_rej_reason))
 
     @property
     def reason(self) -> str:

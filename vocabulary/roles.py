@@ -1,0 +1,9 @@
+"""The roles actors declare (their class's `role`): how the CLI, drills and the console find the OMS,
+the broker sessions, the feeds and the venue of a running topology, whatever their classes are named."""
+
+OMS = "oms"
+BROKER_SESSION = "broker_session"
+FEED = "feed"
+VENUE = "venue"
+COUNTER = "counter"
+SUPERVISOR = "supervisor"

@@ -9,7 +9,7 @@ import time
 import pytest
 import zmq
 from harness import wait_for
-from market_files import corrupted_copy, eurusd_quotes
+from market_files import corrupted_copy, eurusd_quotes, write_usdjpy_day
 
 from actors.feed.commands import GetFeedStatus
 from actors.feed.recording import read_csv_quotes
@@ -327,6 +327,29 @@ def test_a_split_in_the_corporate_actions_file_rescales_a_file_feeds_band(vigil,
     assert [m.seq for m in reader.read()] == [1, 2, 3, 4, 5, 6, 7, 9, 10]
     event = run.events("corporate_action")[-1]
     assert (event["action"], event["symbol"], event["band"]) == ("ACME-split", "ACME", "rescaled")
+
+
+def test_a_usdjpy_day_from_years_ago_is_delivered_though_the_symbol_master_says_150(vigil, tap, tmp_path):
+    """A 2019 day around 108.5 against the master's reference_price of today, 150: the first 20 agreeing
+    quotes (validation.adopt_after, its default) replace the master's price; the 20th and every one after
+    it reach the strategy side, the 19 before stay in quarantine, and an alert names the prices."""
+    rows = write_usdjpy_day(tmp_path / "usdjpy-20190806.csv", n=2_000)
+    run = vigil(file_feed_topology(f'{{file: "{tmp_path / "usdjpy-20190806.csv"}", speed: max, symbol: USDJPY}}',
+                                   symbols="[USDJPY]")).start()
+    reader = tap(run)
+    done = wait_for(lambda: (s := status(run)).source_state == "finished" and s, timeout=60, what="the whole file")
+    assert (done.delivered, done.quarantined) == (len(rows) - 19, {"price_band": 19})
+    wait_for(lambda: len(reader.read()) >= len(rows) - 19, what="the quotes at the subscriber")
+    assert [(m.seq, m.bid_px, m.ask_px) for m in reader.read()] == [
+        (seq, bid, ask) for seq, (_, bid, ask) in enumerate(rows, start=1) if seq >= 20]
+    shown = quarantined_messages(run)
+    assert len(shown) == 19 and all("symbol master's reference_price" in m["reason"] for m in shown)
+
+    [alert] = [e for e in run.events("alert") if e.get("symbol") == "USDJPY"]
+    assert (alert["feed"], alert["source"], alert["configured"]) == ("feed", "primary", "150.0")
+    mids = [(bid + ask) / 2 for _, bid, ask in rows[:20]]
+    assert min(mids) <= float(alert["observed"]) <= max(mids)
+    assert alert["reason"].startswith("reference_adopted: ") and "150" in alert["reason"]
 
 
 @pytest.mark.parametrize("primary, extra, says", [

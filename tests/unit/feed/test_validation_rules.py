@@ -434,6 +434,9 @@ def feed_config(**settings) -> FeedConfig:
 
 def test_config_defaults_and_values():
     assert feed_config().validation == ValidationConfig()
+    assert feed_config().validation.adopt_after == 20
+    assert feed_config(validation={"adopt_after": None}).validation.adopt_after is None
+    assert feed_config(validation={"adopt_after": 2}).validation.adopt_after == 2
     config = feed_config(validation={"band_pct": 2, "band_reference": "last", "max_open_gaps": 8}).validation
     assert (config.band_pct, config.band_reference, config.max_open_gaps) == (2, "last", 8)
 
@@ -451,6 +454,11 @@ def test_config_defaults_and_values():
     ({"median_window": 2.5}, ("validation.median_window", "2.5")),
     ({"median_window": True}, ("validation.median_window", "true")),
     ({"max_open_gaps": 0}, ("validation.max_open_gaps", "0")),
+    ({"adopt_after": 0}, ("validation.adopt_after", "must be >= 2", "0")),
+    ({"adopt_after": 1}, ("validation.adopt_after", "must be >= 2", "1")),
+    ({"adopt_after": "never"}, ("validation.adopt_after", "an integer or null", "'never'")),
+    ({"adopt_after": 2.5}, ("validation.adopt_after", "2.5")),
+    ({"adopt_afer": 5}, ("adopt_afer", "did you mean adopt_after")),
 ])
 def test_config_errors_name_the_setting(raw, names):
     with pytest.raises(ConfigError) as err:

@@ -89,7 +89,7 @@ def check_batch(validator: Validator, frames: list[bytes], source: str, now_ns: 
             steps = px / tick
             off_tick |= (px != 0) & (np.abs(steps - np.rint(steps)) > np.maximum(1e-6, np.abs(steps) * 1e-12))
         both = (bid != 0) & (ask != 0)
-        crossed, locked = both & (bid > ask), both & (bid == ask)
+        crossed, locked = both & (bid > ask), both & (bid == ask) & (config.locked == "quarantine")
         ts = q["ts_ns"]
         future = ts > now_ns + config.max_future_ms * MS
         stale = ts < now_ns - config.max_age_ms * MS

@@ -17,7 +17,8 @@ Rules, in the order they are checked (the first that fails is reported):
     non_positive    a price or size <= 0 (a quote side with no price is px 0 and qty 0, which is fine)
     off_tick        a price that is not a whole number of ticks
     crossed         bid above ask
-    locked          bid equal to ask
+    locked          bid equal to ask (only with locked: quarantine, the default; with deliver a
+                    locked quote is good, and its price moves the band reference)
     future_ts       stamped later than now + max_future_ms
     stale_ts        stamped earlier than now - max_age_ms
     ts_backwards    stamped earlier than the last good message of the symbol
@@ -82,6 +83,10 @@ class ValidationConfig(Config):
     """A message stamped longer ago than this is stale when it arrives."""
     max_open_gaps: PositiveInt = 64
     """Per symbol; beyond this the oldest open gap is given up as lost."""
+    locked: Literal["quarantine", "deliver"] = "quarantine"
+    """A locked quote (bid equal to ask): "quarantine" rejects it (rule locked); "deliver" takes it as a good
+    quote, whose price moves the band reference like any other (aggregated FX quotes are locked for a
+    moment now and then). A crossed quote (bid above ask) is quarantined either way."""
     adopt_after: Annotated[int, Meta(ge=2)] | None = 20
     """While a symbol's only band reference (on a source) is the symbol master's `reference_price` (no
     good price of it yet), this many prices in a row that agree with each other (each within band_pct
@@ -282,6 +287,7 @@ class Validator:
         self.adopted: list[Adoption] = []
         """Each run of prices that replaced the symbol master's reference (adopt_after); the owner empties
         it when it has reported them."""
+        self._quarantine_locked = self.config.locked == "quarantine"
         self._future_ns = self.config.max_future_ms * MS
         self._age_ns = self.config.max_age_ms * MS
 
@@ -428,7 +434,7 @@ class Validator:
         if isinstance(msg, Quote) and msg.bid_px and msg.ask_px:
             if msg.bid_px > msg.ask_px:
                 return Rejection("crossed", f"{msg.symbol} bid {msg.bid_px!r} above ask {msg.ask_px!r}")
-            if msg.bid_px == msg.ask_px:
+            if msg.bid_px == msg.ask_px and self._quarantine_locked:
                 return Rejection("locked", f"{msg.symbol} bid equals ask {msg.ask_px!r}")
         if msg.ts_ns > now_ns + self.config.max_future_ms * MS:
             return Rejection("future_ts", f"{msg.symbol} stamped {(msg.ts_ns - now_ns) / MS:.1f} ms in the future")

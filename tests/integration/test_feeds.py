@@ -352,6 +352,24 @@ def test_a_usdjpy_day_from_years_ago_is_delivered_though_the_symbol_master_says_
     assert alert["reason"].startswith("reference_adopted: ") and "150" in alert["reason"]
 
 
+def test_with_locked_deliver_a_feed_delivers_the_locked_quotes_of_real_fx_data_and_still_quarantines_crossed(
+        vigil, tap, tmp_path):
+    """Aggregated FX quotes are locked (bid = ask) now and then: with validation.locked: deliver they reach
+    the strategy side like any good quote; a crossed one does not."""
+    prices = ["1.12120,1.12130", "1.12125,1.12125", "1.12126,1.12131", "1.12130,1.12130", "1.12131,1.12130",
+              "1.12128,1.12133", "1.12133,1.12133", "1.12130,1.12135"]
+    (tmp_path / "q.csv").write_text("".join(f"20200101 1700{i:02d}000,{p},0\n" for i, p in enumerate(prices)))
+    run = vigil(file_feed_topology(f'{{file: "{tmp_path / "q.csv"}", speed: max, symbol: EURUSD}}',
+                                   extra="validation: {locked: deliver}")).start()
+    reader = tap(run)
+    done = wait_for(lambda: (s := status(run)).source_state == "finished" and s, what="the whole file")
+    assert (done.delivered, done.quarantined) == (7, {"crossed": 1})
+    wait_for(lambda: len(reader.read()) == 7, what="the good quotes")
+    assert [m.seq for m in reader.read()] == [1, 2, 3, 4, 6, 7, 8]
+    assert [m.seq for m in reader.read() if m.bid_px == m.ask_px] == [2, 4, 7]
+    assert [m["rule"] for m in quarantined_messages(run)] == ["crossed"]
+
+
 @pytest.mark.parametrize("primary, extra, says", [
     ('{file: nowhere.csv, symbol: EURUSD}', "", "root/market/feed: config.primary.file: no such file {dir}/nowhere.csv"),
     ('{file: q.csv, symbol: EURUSD, speed: fast}', "", "root/market/feed: config.primary.speed: unknown value 'fast'; "

@@ -279,7 +279,7 @@ def test_gaps_are_reported_exactly_and_close_when_the_missing_arrive(start, step
 # are 50% off it, so any reference that came from the market judges every price of it alike. Within
 # them, verdicts must be exactly the same however the stream is cut into batches: in particular when
 # the symbol master's reference_price is far from the market and a run of agreeing prices replaces it
-# (adopt_after).
+# (adopt_after), and whether locked quotes are quarantined or delivered (locked).
 
 BATCH_SYMBOL = "USDJPY"  # tick 0.001, the symbol master's reference_price 150
 BATCH_CORRUPTIONS = ("wild_up", "wild_down", "crossed", "locked", "off_tick", "non_positive", "nan", "stale",
@@ -358,9 +358,10 @@ def _batched(validator: Validator, stream, cuts: list[int]) -> list[str | None]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stream=_batch_stream(), cuts=st.lists(st.integers(1, 59), max_size=8),
-       reference=st.sampled_from(("last", "median")), adopt_after=st.sampled_from((None, 2, 3, 5, 20)))
-def test_the_batched_path_reaches_the_per_message_verdicts(stream, cuts, reference, adopt_after):
-    config = ValidationConfig(band_reference=reference, adopt_after=adopt_after)
+       reference=st.sampled_from(("last", "median")), adopt_after=st.sampled_from((None, 2, 3, 5, 20)),
+       locked=st.sampled_from(("quarantine", "deliver")))
+def test_the_batched_path_reaches_the_per_message_verdicts(stream, cuts, reference, adopt_after, locked):
+    config = ValidationConfig(band_reference=reference, adopt_after=adopt_after, locked=locked)
     one, batched = Validator(MASTER, config), Validator(MASTER, config)
     expected = _per_message(one, stream)
     assert _batched(batched, stream, cuts) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from datetime import datetime, timezone
 
 import pytest
 import zmq
@@ -14,7 +15,7 @@ from market_files import corrupted_copy, eurusd_quotes, write_usdjpy_day
 from actors.feed.commands import GetFeedStatus
 from actors.feed.recording import read_csv_quotes
 from venues.faults import VenueCommand
-from venues.marketdata import Quote, Trade, decode, encode
+from venues.marketdata import QUOTE, Quote, Trade, decode, encode
 from vigil.procs import free_port
 
 FEED = "root/market/feed"
@@ -70,7 +71,11 @@ class Tap:
 
     def read(self) -> list[Quote | Trade]:
         while self._sock.poll(0):
-            self.messages.append(decode(self._sock.recv_multipart()))
+            topic, payload = self._sock.recv_multipart()
+            if topic[:1] == b"q":  # a batch (actors/feed/batch.py): its quotes one by one
+                self.messages += [Quote(topic[1:].decode(), *r) for r in QUOTE.iter_unpack(payload)]
+            else:
+                self.messages.append(decode([topic, payload]))
         return self.messages
 
     def close(self) -> None:
@@ -215,6 +220,77 @@ def test_bad_messages_are_quarantined_with_their_bytes_never_delivered_and_a_sto
         ctx.term()
 
 
+def test_vigil_quarantine_shows_each_message_decoded_where_its_frames_decode_batched_ones_too(vigil, tap):
+    from actors.feed.batch import QUOTES, encode_batch
+    import numpy as np
+
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.PUB)
+    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    try:
+        run = vigil(feed_topology(f"tcp://127.0.0.1:{port}", stale_ms=600_000)).start()
+        reader = tap(run)
+        seq = 0
+
+        def probe():
+            nonlocal seq
+            seq += 1
+            pub.send_multipart(good_quote(seq, time.time_ns()))
+            return reader.read()
+        wait_for(probe, what="the feed to subscribe")
+        now = time.time_ns()
+        records = np.array([(seq + 2, now, 1.10000, 1e6, 1.10002, 1e6), (seq + 3, now, 1.10010, 2e6, 1.10000, 3e6),
+                            (seq + 4, now, 1.10001, 1e6, 1.10003, 1e6)], dtype=QUOTES)
+        sent = {
+            "crossed": encode(Quote("EURUSD", seq + 1, now, 1.10010, 1e6, 1.10000, 5e5)),
+            "batched crossed": encode_batch("EURUSD", records),  # its second record is bad
+            "non_finite": encode(Quote("EURUSD", seq + 5, now, math.nan, 1e6, 1.10002, 1e6)),
+            "unknown_symbol": encode(Trade("XXXYYY", 7, now, 1.5, 5.0, -1)),
+            "unknown batch": encode_batch("ZZZ", records[:2]),
+            "unparseable": [b"QEURUSD", b"\x00garbage"],
+            "cut batch": [b"qEURUSD", records.tobytes()[:50]],
+        }
+        for frames in sent.values():
+            pub.send_multipart(frames)
+        pub.send_multipart(good_quote(seq + 6, now))
+        wait_for(lambda: any(m.seq == seq + 6 for m in reader.read()), what="the good quote after the bad ones")
+        shown = wait_for(lambda: len(m := quarantined_messages(run)) == 7 and m, what="every bad one in quarantine")
+        at = datetime.fromtimestamp(now // 10**9, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        iso = f"{at}.{now % 10**9:09d}Z"
+
+        crossed, batched, nan, unknown, unknown_batch, garbage, cut = shown
+        assert crossed["rule"] == "crossed" and crossed["raw_hex"] == [f.hex() for f in sent["crossed"]]
+        assert crossed["decoded"] == {"kind": "quote", "symbol": "EURUSD", "seq": seq + 1, "ts_ns": now, "ts": iso,
+                                      "bid_px": 1.1001, "bid_qty": 1e6, "ask_px": 1.1, "ask_qty": 5e5}
+        assert crossed["decode_error"] is None
+        assert batched["rule"] == "crossed" and batched["decoded"] == {
+            "kind": "quote", "batched": True, "symbol": "EURUSD", "seq": seq + 3, "ts_ns": now, "ts": iso,
+            "bid_px": 1.1001, "bid_qty": 2e6, "ask_px": 1.1, "ask_qty": 3e6}
+        assert nan["rule"] == "non_finite" and nan["decoded"]["bid_px"] == "nan"  # JSON has no NaN
+        assert unknown["rule"] == "unknown_symbol" and unknown["decoded"] == {
+            "kind": "trade", "symbol": "XXXYYY", "seq": 7, "ts_ns": now, "ts": iso, "px": 1.5, "qty": 5.0,
+            "aggressor": -1}
+        assert unknown_batch["rule"] == "unknown_symbol" and unknown_batch["decoded"]["kind"] == "quote_batch"
+        assert [q["seq"] for q in unknown_batch["decoded"]["quotes"]] == [seq + 2, seq + 3]
+        for entry, rule in ((garbage, "unparseable"), (cut, "unparseable")):
+            assert entry["rule"] == rule and entry["decoded"] is None, entry
+            assert entry["decode_error"] and entry["raw_hex"], entry
+        assert "8-byte payload" in garbage["decode_error"] and "50 bytes" in cut["decode_error"]
+
+        table = run.cli("quarantine", "feed", "--run-dir", str(run.run_dir))
+        assert table.returncode == 0, table.stderr
+        lines = table.stdout.splitlines()
+        assert "MESSAGE" in lines[0] and "RAW (hex)" in lines[0]
+        assert f"EURUSD #{seq + 1} 1.1001/1.1" in lines[1]
+        assert f"EURUSD #{seq + 3} 1.1001/1.1 (batched)" in lines[2]
+        assert "XXXYYY #7 trade 1.5 x 5" in lines[4]
+        assert "ZZZ batch of 2" in lines[5]
+        assert "does not decode" in lines[6] and "does not decode" in lines[7]
+    finally:
+        pub.close(0)
+        ctx.term()
+
+
 def test_a_feed_with_a_bad_config_does_not_start_and_says_what_is_wrong(vigil):
     run = vigil(feed_topology(f"tcp://127.0.0.1:{free_port()}", extra="validation: {band_pct: -3}"))
     out = run.up()
@@ -282,8 +358,15 @@ def test_corruption_injected_into_the_shared_day_is_quarantined_line_by_line_wit
         assert message["raw_hex"] == [part.hex() for part in frames[line - 1].parts], i
         if i.rule == "unparseable":
             assert bytes.fromhex(message["raw_hex"][1]) == i.text.encode()  # the line itself
+            assert message["decoded"] is None and "neither a quote nor a trade" in message["decode_error"]
         else:
             assert "EURUSD" in message["reason"], message
+            stamp, bid, ask, _ = i.text.split(",")
+            decoded = message["decoded"]
+            assert (decoded["symbol"], decoded["seq"], decoded["bid_px"], decoded["ask_px"]) == (
+                "EURUSD", line, float(bid), float(ask)), message
+            d, t = stamp.split()  # HistData's yyyymmdd hhmmssmmm, read as UTC
+            assert decoded["ts"] == f"{d[:4]}-{d[4:6]}-{d[6:]}T{t[:2]}:{t[2:4]}:{t[4:6]}.{t[6:]}000000Z", message
     assert done.quarantined == {i.rule: 1 for i in bad.values()}
     assert done.delivered == len(good) and done.read == len(frames)
 

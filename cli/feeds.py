@@ -16,7 +16,8 @@ from vocabulary import roles
 def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handler: Callable) -> None:
     feeds = sub.add_parser("feeds", help="each market-data feed: source, state, counts, gaps, failovers")
     feeds.add_argument("--json", action="store_true")
-    quarantine = sub.add_parser("quarantine", help="a feed's quarantined messages: rule, reason, raw bytes")
+    quarantine = sub.add_parser("quarantine", help="a feed's quarantined messages: rule, reason, the message "
+                                                   "decoded, raw bytes")
     quarantine.add_argument("feed", help="the feed's id (or path)")
     quarantine.add_argument("--limit", type=_count, default=100, help="newest N (default 100; 0: all)")
     quarantine.add_argument("--json", action="store_true")
@@ -83,6 +84,7 @@ def _source_text(row: dict) -> str:
 
 
 def cmd_quarantine(args: argparse.Namespace, client) -> int:
+    from actors.feed.quarantine import decode_frames, summary
     from vocabulary.feeds import quarantine_key
 
     feed = _feed_path(client, args.feed).rsplit("/", 1)[-1]
@@ -91,15 +93,18 @@ def cmd_quarantine(args: argparse.Namespace, client) -> int:
     rows = []
     for entry_id, fields in entries:
         frames = [fields[k] for k in sorted((k for k in fields if k.startswith(b"frame")), key=lambda k: int(k[5:]))]
+        decoded, error = decode_frames(frames)
         rows.append({"id": entry_id.decode(), "rule": fields[b"rule"].decode(), "reason": fields[b"reason"].decode(),
                      "source": fields[b"source"].decode(), "at_ns": int(fields[b"at_ns"]),
-                     "raw_hex": [f.hex() for f in frames]})
+                     "decoded": decoded, "decode_error": error, "raw_hex": [f.hex() for f in frames]})
     if args.json:
         print(json.dumps({"feed": feed, "total": client.redis.xlen(key), "messages": rows}, indent=2))
         return 0
     for row in rows:
         row["raw"] = " | ".join(row["raw_hex"])
-    print_table(rows, [("id", "ID"), ("source", "SOURCE"), ("rule", "RULE"), ("reason", "REASON"), ("raw", "RAW (hex)")])
+        row["message"] = summary(row["decoded"])
+    print_table(rows, [("id", "ID"), ("source", "SOURCE"), ("rule", "RULE"), ("message", "MESSAGE"),
+                       ("reason", "REASON"), ("raw", "RAW (hex)")])
     return 0
 
 

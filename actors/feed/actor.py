@@ -168,6 +168,8 @@ class Feed(VigilActor):
         self._write_quarantine()
         if self.validator.applied:
             self._report_actions()
+        if self.validator.adopted:
+            self._report_adoptions()
 
     def _come_back(self) -> None:
         """Another turn after Thespian's: for the rest of what is waiting."""
@@ -357,6 +359,18 @@ class Feed(VigilActor):
             self.registry.event(self.path, "corporate_action", feed=self.spec.id, source=source, action=action.id,
                                 symbol=action.symbol, band="rescaled" if rescaled else "as it was (no price before it)")
         self.validator.applied.clear()
+
+    def _report_adoptions(self) -> None:
+        """A run of agreeing prices replaced the symbol master's reference_price (validation adopt_after):
+        the market is delivered, but the master may be stale (or the source wrong), so somebody looks."""
+        for adopted in self.validator.adopted:
+            self.registry.event(
+                self.path, "alert", feed=self.spec.id, source=adopted.source, symbol=adopted.symbol,
+                configured=adopted.configured, observed=adopted.observed,
+                reason=f"reference_adopted: {adopted.run} {adopted.symbol} prices in a row agreed around "
+                       f"{adopted.observed:g}, all outside the band of the symbol master's reference_price "
+                       f"{adopted.configured:g}: the band follows the market from here")
+        self.validator.adopted.clear()
 
     def on_stop(self) -> None:
         if self._open:

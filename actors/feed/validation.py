@@ -17,12 +17,23 @@ Rules, in the order they are checked (the first that fails is reported):
     non_positive    a price or size <= 0 (a quote side with no price is px 0 and qty 0, which is fine)
     off_tick        a price that is not a whole number of ticks
     crossed         bid above ask
-    locked          bid equal to ask
+    locked          bid equal to ask (only with locked: quarantine, the default; with deliver a
+                    locked quote is good, and its price moves the band reference)
     future_ts       stamped later than now + max_future_ms
     stale_ts        stamped earlier than now - max_age_ms
     ts_backwards    stamped earlier than the last good message of the symbol
     price_band      further than band_pct from the reference (the last good price, or the
                     median of the last good ones)
+
+A stale reference price does not blackhole a symbol: while a symbol's only reference (on
+a source) is the symbol master's `reference_price` (no good price of it seen yet), a run
+of `adopt_after` prices in a row that agree with each other (each within band_pct of the
+median of the run before it) and all break the band against the master's price replaces
+it. The price that completes the run is delivered and becomes, with the rest of the run,
+the reference; the ones before it stay quarantined as price_band. `Validator.adopted`
+records each replacement for the feed to raise an alert. A price that disagrees with the
+run starts a new one; a message rejected for another rule neither counts nor breaks it.
+Once the symbol has had a good price, the band works as it always did.
 
 A sequence gap is not a rejection: the message after it is good, and is
 delivered. The gap is counted, with its size, and closes when the missing
@@ -42,7 +53,9 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Annotated, Literal, Mapping
+
+from msgspec import Meta
 
 from vigil.config import Config, Positive, PositiveInt
 from vigil.corporate_actions import CorporateAction
@@ -70,6 +83,18 @@ class ValidationConfig(Config):
     """A message stamped longer ago than this is stale when it arrives."""
     max_open_gaps: PositiveInt = 64
     """Per symbol; beyond this the oldest open gap is given up as lost."""
+    locked: Literal["quarantine", "deliver"] = "quarantine"
+    """A locked quote (bid equal to ask): "quarantine" rejects it (rule locked); "deliver" takes it as a good
+    quote, whose price moves the band reference like any other (aggregated FX quotes are locked for a
+    moment now and then). A crossed quote (bid above ask) is quarantined either way."""
+    adopt_after: Annotated[int, Meta(ge=2)] | None = 20
+    """While a symbol's only band reference (on a source) is the symbol master's `reference_price` (no
+    good price of it yet), this many prices in a row that agree with each other (each within band_pct
+    of the median of the run before it) and all break the band against that price replace it as the
+    reference: the one that completes the run is delivered, and those after it are judged against the
+    run; the ones before it stay quarantined as price_band; the feed raises an alert. At least 2 (one
+    price agrees with nothing); null: the master's price is never replaced (every such quote is
+    price_band until one comes within the band). The default, 20, is also what an absent setting means."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +109,20 @@ class Gap:
     first: int
     """The first missing sequence number."""
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Adoption:
+    """A run of prices that replaced the symbol master's reference_price as a symbol's band reference."""
+
+    source: str
+    symbol: str
+    configured: float
+    """The symbol master's reference_price."""
+    observed: float
+    """The reference taken from the run: its median, or its last price with band_reference "last"."""
+    run: int
+    """How many prices in a row agreed (adopt_after)."""
 
 
 @dataclass
@@ -158,6 +197,27 @@ class Sequence:
         return len(self.missing)
 
 
+class _Run:
+    """Prices in a row that broke the band against the symbol master's reference_price, each within
+    band_pct of the median of those before it."""
+
+    def __init__(self, band_pct: float) -> None:
+        self.band_pct = band_pct
+        self.prices: list[float] = []
+        self._sorted: list[float] = []
+
+    def offer(self, price: float) -> int:
+        """Add `price` (a disagreeing one starts the run again, with it); the run's length."""
+        ordered, n = self._sorted, len(self._sorted)
+        if n:
+            median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+            if abs(price - median) * 100 > self.band_pct * median:
+                self.prices, self._sorted = [], []
+        self.prices.append(price)
+        bisect.insort(self._sorted, price)
+        return len(self.prices)
+
+
 class _Reference:
     """The price a new one is compared against for the band check."""
 
@@ -167,6 +227,8 @@ class _Reference:
         self._sorted: list[float] = []  # the same prices in order: a median per message must not sort
         if start is not None:
             self.add(start)
+        self.from_master = start is not None
+        """The one price in it is the symbol master's reference_price: a run may replace it."""
 
     def value(self) -> float | None:
         ordered, n = self._sorted, len(self._sorted)
@@ -175,6 +237,7 @@ class _Reference:
         return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
     def add(self, price: float) -> None:
+        self.from_master = False
         self._recent.append(price)
         bisect.insort(self._sorted, price)
         if len(self._recent) > self._window:
@@ -202,6 +265,8 @@ class _SymbolState:
     source: str = ""
     tick: float = 1.0
     """The instrument's tick size, kept here for the fast path."""
+    run: _Run | None = None
+    """Prices breaking the band against the symbol master's reference alone, in a row (adopt_after)."""
 
 
 class Validator:
@@ -219,6 +284,10 @@ class Validator:
         self.applied: list[tuple[str, CorporateAction, bool]] = []
         """(source, action, rescaled) for each action that took effect; the owner empties it when it has
         reported them."""
+        self.adopted: list[Adoption] = []
+        """Each run of prices that replaced the symbol master's reference (adopt_after); the owner empties
+        it when it has reported them."""
+        self._quarantine_locked = self.config.locked == "quarantine"
         self._future_ns = self.config.max_future_ms * MS
         self._age_ns = self.config.max_age_ms * MS
 
@@ -242,6 +311,7 @@ class Validator:
         pending = state.pending
         while pending and pending[0].effective_ns <= ts_ns:
             action = pending.popleft()
+            state.run = None  # its prices are from before the action
             rescaled = state.last_ts != 0  # good prices from before it went into the reference
             if rescaled:
                 state.reference.rescale(*action.price_factor_and_offset())
@@ -288,8 +358,13 @@ class Validator:
             return verdict
         if msg.ts_ns >= state.next_action_ns:  # rarely true: a corporate action takes effect
             self.take_effect(state, msg.ts_ns, now_ns)
+        adopted = False
         if not (type(msg) is Quote and self._plainly_good(msg, state, now_ns)):
             verdict.rejection = self._content(msg, self.instruments[msg.symbol], state, now_ns)
+            if verdict.rejection is not None and verdict.rejection.rule == "price_band" \
+                    and state.reference.from_master and self.config.adopt_after:
+                adopted = self.offer(state, msg.symbol, _price_of(msg))
+                verdict.rejection = None if adopted else self._run_reason(verdict.rejection, state)
             if verdict.rejection is not None:
                 if kind == "next":  # it did arrive in its place: no false gap after it
                     sequence.accept(msg.seq)
@@ -299,9 +374,31 @@ class Validator:
         if size:
             verdict.gap = Gap(msg.symbol, msg.seq - size, size)
         state.last_ts = msg.ts_ns
-        if price := _price_of(msg):
+        if (price := _price_of(msg)) and not adopted:  # an adopted price is in the reference already
             state.reference.add(price)
         return verdict
+
+    def offer(self, state: _SymbolState, symbol: str, price: float) -> bool:
+        """`price` broke the band against the symbol master's reference_price alone: it goes to the run
+        that may replace it (adopt_after). True when it completes the run: the run is the reference now,
+        and the replacement is in `adopted`."""
+        run = state.run
+        if run is None:
+            run = state.run = _Run(self.config.band_pct)
+        if run.offer(price) < self.config.adopt_after:
+            return False
+        state.reference = _Reference(self.config, None)
+        for p in run.prices:
+            state.reference.add(p)
+        state.run = None
+        self.adopted.append(Adoption(state.source, symbol, self.instruments[symbol].reference_price,
+                                     state.reference.value(), len(run.prices)))
+        return True
+
+    def _run_reason(self, rejection: Rejection, state: _SymbolState) -> Rejection:
+        return Rejection(rejection.rule, f"{rejection.reason}; that is the symbol master's reference_price: "
+                                         f"{len(state.run.prices)} of {self.config.adopt_after} agreeing prices "
+                                         f"in a row replace it")
 
     def _plainly_good(self, q: Quote, state: _SymbolState, now_ns: int) -> bool:
         """The common case in a few comparisons: a two-sided quote that passes every rule. False means
@@ -337,7 +434,7 @@ class Validator:
         if isinstance(msg, Quote) and msg.bid_px and msg.ask_px:
             if msg.bid_px > msg.ask_px:
                 return Rejection("crossed", f"{msg.symbol} bid {msg.bid_px!r} above ask {msg.ask_px!r}")
-            if msg.bid_px == msg.ask_px:
+            if msg.bid_px == msg.ask_px and self._quarantine_locked:
                 return Rejection("locked", f"{msg.symbol} bid equals ask {msg.ask_px!r}")
         if msg.ts_ns > now_ns + self.config.max_future_ms * MS:
             return Rejection("future_ts", f"{msg.symbol} stamped {(msg.ts_ns - now_ns) / MS:.1f} ms in the future")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import math
 import time
+from datetime import datetime, timezone
 
 import pytest
 import zmq
 from harness import wait_for
-from market_files import corrupted_copy, eurusd_quotes
+from market_files import corrupted_copy, eurusd_quotes, write_usdjpy_day
 
 from actors.feed.recording import read_csv_quotes
 from vigil.procs import free_port
 from vocabulary.feeds import GetFeedStatus
-from vocabulary.market_data import Quote, Trade, decode, encode
+from vocabulary.market_data import QUOTE, Quote, Trade, decode, encode
 from vocabulary.venue import VenueCommand
 
 FEED = "root/market/feed"
@@ -70,7 +71,11 @@ class Tap:
 
     def read(self) -> list[Quote | Trade]:
         while self._sock.poll(0):
-            self.messages.append(decode(self._sock.recv_multipart()))
+            topic, payload = self._sock.recv_multipart()
+            if topic[:1] == b"q":  # a batch (actors/feed/batch.py): its quotes one by one
+                self.messages += [Quote(topic[1:].decode(), *r) for r in QUOTE.iter_unpack(payload)]
+            else:
+                self.messages.append(decode([topic, payload]))
         return self.messages
 
     def close(self) -> None:
@@ -215,6 +220,78 @@ def test_bad_messages_are_quarantined_with_their_bytes_never_delivered_and_a_sto
         ctx.term()
 
 
+def test_vigil_quarantine_shows_each_message_decoded_where_its_frames_decode_batched_ones_too(vigil, tap):
+    import numpy as np
+
+    from actors.feed.batch import QUOTES, encode_batch
+
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.PUB)
+    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    try:
+        run = vigil(feed_topology(f"tcp://127.0.0.1:{port}", stale_ms=600_000)).start()
+        reader = tap(run)
+        seq = 0
+
+        def probe():
+            nonlocal seq
+            seq += 1
+            pub.send_multipart(good_quote(seq, time.time_ns()))
+            return reader.read()
+        wait_for(probe, what="the feed to subscribe")
+        now = time.time_ns()
+        records = np.array([(seq + 2, now, 1.10000, 1e6, 1.10002, 1e6), (seq + 3, now, 1.10010, 2e6, 1.10000, 3e6),
+                            (seq + 4, now, 1.10001, 1e6, 1.10003, 1e6)], dtype=QUOTES)
+        sent = {
+            "crossed": encode(Quote("EURUSD", seq + 1, now, 1.10010, 1e6, 1.10000, 5e5)),
+            "batched crossed": encode_batch("EURUSD", records),  # its second record is bad
+            "non_finite": encode(Quote("EURUSD", seq + 5, now, math.nan, 1e6, 1.10002, 1e6)),
+            "unknown_symbol": encode(Trade("XXXYYY", 7, now, 1.5, 5.0, -1)),
+            "unknown batch": encode_batch("ZZZ", records[:2]),
+            "unparseable": [b"QEURUSD", b"\x00garbage"],
+            "cut batch": [b"qEURUSD", records.tobytes()[:50]],
+        }
+        for frames in sent.values():
+            pub.send_multipart(frames)
+        pub.send_multipart(good_quote(seq + 6, now))
+        wait_for(lambda: any(m.seq == seq + 6 for m in reader.read()), what="the good quote after the bad ones")
+        shown = wait_for(lambda: len(m := quarantined_messages(run)) == 7 and m, what="every bad one in quarantine")
+        at = datetime.fromtimestamp(now // 10**9, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        iso = f"{at}.{now % 10**9:09d}Z"
+
+        crossed, batched, nan, unknown, unknown_batch, garbage, cut = shown
+        assert crossed["rule"] == "crossed" and crossed["raw_hex"] == [f.hex() for f in sent["crossed"]]
+        assert crossed["decoded"] == {"kind": "quote", "symbol": "EURUSD", "seq": seq + 1, "ts_ns": now, "ts": iso,
+                                      "bid_px": 1.1001, "bid_qty": 1e6, "ask_px": 1.1, "ask_qty": 5e5}
+        assert crossed["decode_error"] is None
+        assert batched["rule"] == "crossed" and batched["decoded"] == {
+            "kind": "quote", "batched": True, "symbol": "EURUSD", "seq": seq + 3, "ts_ns": now, "ts": iso,
+            "bid_px": 1.1001, "bid_qty": 2e6, "ask_px": 1.1, "ask_qty": 3e6}
+        assert nan["rule"] == "non_finite" and nan["decoded"]["bid_px"] == "nan"  # JSON has no NaN
+        assert unknown["rule"] == "unknown_symbol" and unknown["decoded"] == {
+            "kind": "trade", "symbol": "XXXYYY", "seq": 7, "ts_ns": now, "ts": iso, "px": 1.5, "qty": 5.0,
+            "aggressor": -1}
+        assert unknown_batch["rule"] == "unknown_symbol" and unknown_batch["decoded"]["kind"] == "quote_batch"
+        assert [q["seq"] for q in unknown_batch["decoded"]["quotes"]] == [seq + 2, seq + 3]
+        for entry, rule in ((garbage, "unparseable"), (cut, "unparseable")):
+            assert entry["rule"] == rule and entry["decoded"] is None, entry
+            assert entry["decode_error"] and entry["raw_hex"], entry
+        assert "8-byte payload" in garbage["decode_error"] and "50 bytes" in cut["decode_error"]
+
+        table = run.cli("quarantine", "feed", "--run-dir", str(run.run_dir))
+        assert table.returncode == 0, table.stderr
+        lines = table.stdout.splitlines()
+        assert "MESSAGE" in lines[0] and "RAW (hex)" in lines[0]
+        assert f"EURUSD #{seq + 1} 1.1001/1.1" in lines[1]
+        assert f"EURUSD #{seq + 3} 1.1001/1.1 (batched)" in lines[2]
+        assert "XXXYYY #7 trade 1.5 x 5" in lines[4]
+        assert "ZZZ batch of 2" in lines[5]
+        assert "does not decode" in lines[6] and "does not decode" in lines[7]
+    finally:
+        pub.close(0)
+        ctx.term()
+
+
 def test_a_feed_with_a_bad_config_does_not_start_and_says_what_is_wrong(vigil):
     run = vigil(feed_topology(f"tcp://127.0.0.1:{free_port()}", extra="validation: {band_pct: -3}"))
     out = run.up()
@@ -282,8 +359,15 @@ def test_corruption_injected_into_the_shared_day_is_quarantined_line_by_line_wit
         assert message["raw_hex"] == [part.hex() for part in frames[line - 1].parts], i
         if i.rule == "unparseable":
             assert bytes.fromhex(message["raw_hex"][1]) == i.text.encode()  # the line itself
+            assert message["decoded"] is None and "neither a quote nor a trade" in message["decode_error"]
         else:
             assert "EURUSD" in message["reason"], message
+            stamp, bid, ask, _ = i.text.split(",")
+            decoded = message["decoded"]
+            assert (decoded["symbol"], decoded["seq"], decoded["bid_px"], decoded["ask_px"]) == (
+                "EURUSD", line, float(bid), float(ask)), message
+            d, t = stamp.split()  # HistData's yyyymmdd hhmmssmmm, read as UTC
+            assert decoded["ts"] == f"{d[:4]}-{d[4:6]}-{d[6:]}T{t[:2]}:{t[2:4]}:{t[4:6]}.{t[6:]}000000Z", message
     assert done.quarantined == {i.rule: 1 for i in bad.values()}
     assert done.delivered == len(good) and done.read == len(frames)
 
@@ -327,6 +411,47 @@ def test_a_split_in_the_corporate_actions_file_rescales_a_file_feeds_band(vigil,
     assert [m.seq for m in reader.read()] == [1, 2, 3, 4, 5, 6, 7, 9, 10]
     event = run.events("corporate_action")[-1]
     assert (event["action"], event["symbol"], event["band"]) == ("ACME-split", "ACME", "rescaled")
+
+
+def test_a_usdjpy_day_from_years_ago_is_delivered_though_the_symbol_master_says_150(vigil, tap, tmp_path):
+    """A 2019 day around 108.5 against the master's reference_price of today, 150: the first 20 agreeing
+    quotes (validation.adopt_after, its default) replace the master's price; the 20th and every one after
+    it reach the strategy side, the 19 before stay in quarantine, and an alert names the prices."""
+    rows = write_usdjpy_day(tmp_path / "usdjpy-20190806.csv", n=2_000)
+    run = vigil(file_feed_topology(f'{{file: "{tmp_path / "usdjpy-20190806.csv"}", speed: max, symbol: USDJPY}}',
+                                   symbols="[USDJPY]")).start()
+    reader = tap(run)
+    done = wait_for(lambda: (s := status(run)).source_state == "finished" and s, timeout=60, what="the whole file")
+    assert (done.delivered, done.quarantined) == (len(rows) - 19, {"price_band": 19})
+    wait_for(lambda: len(reader.read()) >= len(rows) - 19, what="the quotes at the subscriber")
+    assert [(m.seq, m.bid_px, m.ask_px) for m in reader.read()] == [
+        (seq, bid, ask) for seq, (_, bid, ask) in enumerate(rows, start=1) if seq >= 20]
+    shown = quarantined_messages(run)
+    assert len(shown) == 19 and all("symbol master's reference_price" in m["reason"] for m in shown)
+
+    [alert] = [e for e in run.events("alert") if e.get("symbol") == "USDJPY"]
+    assert (alert["feed"], alert["source"], alert["configured"]) == ("feed", "primary", "150.0")
+    mids = [(bid + ask) / 2 for _, bid, ask in rows[:20]]
+    assert min(mids) <= float(alert["observed"]) <= max(mids)
+    assert alert["reason"].startswith("reference_adopted: ") and "150" in alert["reason"]
+
+
+def test_with_locked_deliver_a_feed_delivers_the_locked_quotes_of_real_fx_data_and_still_quarantines_crossed(
+        vigil, tap, tmp_path):
+    """Aggregated FX quotes are locked (bid = ask) now and then: with validation.locked: deliver they reach
+    the strategy side like any good quote; a crossed one does not."""
+    prices = ["1.12120,1.12130", "1.12125,1.12125", "1.12126,1.12131", "1.12130,1.12130", "1.12131,1.12130",
+              "1.12128,1.12133", "1.12133,1.12133", "1.12130,1.12135"]
+    (tmp_path / "q.csv").write_text("".join(f"20200101 1700{i:02d}000,{p},0\n" for i, p in enumerate(prices)))
+    run = vigil(file_feed_topology(f'{{file: "{tmp_path / "q.csv"}", speed: max, symbol: EURUSD}}',
+                                   extra="validation: {locked: deliver}")).start()
+    reader = tap(run)
+    done = wait_for(lambda: (s := status(run)).source_state == "finished" and s, what="the whole file")
+    assert (done.delivered, done.quarantined) == (7, {"crossed": 1})
+    wait_for(lambda: len(reader.read()) == 7, what="the good quotes")
+    assert [m.seq for m in reader.read()] == [1, 2, 3, 4, 6, 7, 8]
+    assert [m.seq for m in reader.read() if m.bid_px == m.ask_px] == [2, 4, 7]
+    assert [m["rule"] for m in quarantined_messages(run)] == ["crossed"]
 
 
 @pytest.mark.parametrize("primary, extra, says", [

@@ -1,10 +1,12 @@
-"""Recorded market data for feed tests: the shared EUR/USD quote file, and a corrupted copy of it.
+"""Recorded market data for feed tests: the shared EUR/USD quote file, a corrupted copy of it, and a
+made USD/JPY day from years ago (its prices far from the symbol master's reference_price of today).
 
 The shared file (../shared/data beside the repo) is real HistData quotes; a test that needs it
 skips when it is absent, since the project must run without ../shared.
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -71,3 +73,28 @@ def corrupted_copy(source: Path, target: Path, every: int = 900) -> list[Injecte
     assert len(injected) == len(kinds), f"{source} is too short for every corruption"
     target.write_text("\n".join(out) + "\n")
     return injected
+
+
+def usdjpy_day(n: int = 3_000, seed: int = 2019, mid: float = 108.52) -> list[tuple[str, float, float]]:
+    """A USD/JPY session as a HistData CSV has it, (stamp, bid, ask) per quote: a day of 2019, around
+    108.5 (the symbol master's reference_price is today's 150): the mid walks a few ticks at a time,
+    the spread 3 to 8 ticks of 0.001, a quote every 20 to 900 ms. Made, not recorded, but shaped like
+    the real thing; the same every time for a seed."""
+    rng = random.Random(seed)
+    at = datetime(2019, 8, 6, 0, 0, 0)
+    ticks = round(mid * 1000)
+    rows = []
+    for _ in range(n):
+        at += timedelta(milliseconds=rng.randint(20, 900))
+        ticks += rng.choice((-3, -2, -1, -1, 0, 0, 1, 1, 2, 3))
+        spread = rng.randint(3, 8)
+        stamp = at.strftime("%Y%m%d %H%M%S") + f"{at.microsecond // 1000:03d}"
+        rows.append((stamp, round(ticks / 1000, 3), round((ticks + spread) / 1000, 3)))
+    return rows
+
+
+def write_usdjpy_day(target: Path, n: int = 3_000, seed: int = 2019) -> list[tuple[str, float, float]]:
+    """`usdjpy_day` written as a HistData CSV (`yyyymmdd hhmmssmmm,bid,ask,0`); its rows."""
+    rows = usdjpy_day(n, seed)
+    target.write_text("".join(f"{stamp},{bid:.3f},{ask:.3f},0\n" for stamp, bid, ask in rows))
+    return rows

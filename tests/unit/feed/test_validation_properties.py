@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -265,3 +266,107 @@ def test_gaps_are_reported_exactly_and_close_when_the_missing_arrive(start, step
         assert validator.check(quote(n), SOURCE, NOW).rejection.rule == "duplicate"
     after = validator.check(quote(seq + 1), SOURCE, NOW)
     assert after.ok and after.gap is None
+
+
+# ---- the batched path reaches the per-message path's verdicts ---------------------------------------
+#
+# The batched path (batch.py) holds every record against the band reference as it stood when its batch
+# began, where the per-message path moves it with each good price; a late number is a duplicate; and a
+# record that breaks only the band moves the time later records are held to for ts_backwards. So the
+# streams here are the ones where those differences cannot change a verdict: numbers in order with no
+# gap, stamps that never go back (and are no nearer the age and future limits than a millisecond: the
+# batched path compares stamps to them in floating point), and a market that stays within 2% of one level while its wild prices
+# are 50% off it, so any reference that came from the market judges every price of it alike. Within
+# them, verdicts must be exactly the same however the stream is cut into batches: in particular when
+# the symbol master's reference_price is far from the market and a run of agreeing prices replaces it
+# (adopt_after), and whether locked quotes are quarantined or delivered (locked).
+
+BATCH_SYMBOL = "USDJPY"  # tick 0.001, the symbol master's reference_price 150
+BATCH_CORRUPTIONS = ("wild_up", "wild_down", "crossed", "locked", "off_tick", "non_positive", "nan", "stale",
+                     "future")
+
+
+@st.composite
+def _levels(draw) -> float:
+    """Where the market trades: near the master's 150, or far from it (and its wild prices far from it too)."""
+    return draw(st.sampled_from((
+        st.floats(147.0, 153.0), st.floats(60.0, 90.0), st.floats(112.0, 130.0), st.floats(170.0, 260.0))).flatmap(
+        lambda s: s))
+
+
+@st.composite
+def _batch_stream(draw) -> list[tuple[float, float, float, float, int]]:
+    """(bid, bid size, ask, ask size, ts) of each quote of one symbol, in order."""
+    level = round(draw(_levels()), 3)
+    tick = MASTER[BATCH_SYMBOL].tick_size
+    out = []
+    ts = NOW - 3_000 * MS
+    for _ in range(draw(st.integers(1, 60))):
+        ts += draw(st.integers(0, 10 * MS))
+        k = round(level / tick) + draw(st.integers(-round(level / tick / 100), round(level / tick / 100)))
+        bid, ask = _px(k, tick), _px(k + draw(st.integers(1, 8)), tick)
+        bq, aq, stamp = 1e6, 2e6, ts
+        kind = draw(st.sampled_from(("good",) * 6 + ("one_sided", "empty") + BATCH_CORRUPTIONS))
+        if kind == "one_sided":
+            bid, bq = (0.0, 0.0) if draw(st.booleans()) else (bid, bq)
+            if bid:
+                ask, aq = 0.0, 0.0
+        elif kind == "empty":
+            bid = bq = ask = aq = 0.0
+        elif kind in ("wild_up", "wild_down"):
+            far = k * 3 // 2 if kind == "wild_up" else k // 2
+            bid, ask = _px(far, tick), _px(far + 3, tick)
+        elif kind == "crossed":
+            bid, ask = ask, bid
+        elif kind == "locked":
+            ask = bid
+        elif kind == "off_tick":
+            bid = _px(k + 0.5, tick)
+        elif kind == "non_positive":
+            bq = -bq
+        elif kind == "nan":
+            ask = math.nan
+        elif kind == "stale":
+            stamp = NOW - int(CONFIG.max_age_ms) * MS - draw(st.integers(MS, 60_000 * MS))
+        elif kind == "future":
+            stamp = NOW + int(CONFIG.max_future_ms) * MS + draw(st.integers(MS, 60_000 * MS))
+        out.append((bid, bq, ask, aq, stamp))
+    return out
+
+
+def _per_message(validator: Validator, stream) -> list[str | None]:
+    out = []
+    for seq, (bid, bq, ask, aq, ts) in enumerate(stream, start=1):
+        verdict = validator.check(encode(Quote(BATCH_SYMBOL, seq, ts, bid, bq, ask, aq)), SOURCE, NOW)
+        out.append(None if verdict.ok else verdict.rejection.rule)
+    return out
+
+
+def _batched(validator: Validator, stream, cuts: list[int]) -> list[str | None]:
+    from actors.feed.batch import QUOTES, check_batch, encode_batch
+
+    records = np.array([(seq, ts, bid, bq, ask, aq) for seq, (bid, bq, ask, aq, ts) in enumerate(stream, start=1)],
+                       dtype=QUOTES)
+    out: list[str | None] = []
+    bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(records))), len(records)]
+    for start, end in zip(bounds, bounds[1:]):
+        verdict = check_batch(validator, encode_batch(BATCH_SYMBOL, records[start:end]), SOURCE, NOW)
+        bad = dict(verdict.rejected())
+        out += [bad[i].rule if i in bad else None for i in range(end - start)]
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stream=_batch_stream(), cuts=st.lists(st.integers(1, 59), max_size=8),
+       reference=st.sampled_from(("last", "median")), adopt_after=st.sampled_from((None, 2, 3, 5, 20)),
+       locked=st.sampled_from(("quarantine", "deliver")))
+def test_the_batched_path_reaches_the_per_message_verdicts(stream, cuts, reference, adopt_after, locked):
+    config = ValidationConfig(band_reference=reference, adopt_after=adopt_after, locked=locked)
+    one, batched = Validator(MASTER, config), Validator(MASTER, config)
+    expected = _per_message(one, stream)
+    assert _batched(batched, stream, cuts) == expected
+    assert batched.adopted == one.adopted
+    for rule in expected:
+        event(f"verdict: {rule}")
+    if one.adopted:
+        event("adopted the market's price")

@@ -182,6 +182,52 @@ def test_empty_side_with_a_size_or_a_price_alone_is_rejected():
     assert v.check(q(2, ask=1.10002, ask_qty=0.0), SRC, NOW).rejection.rule == "non_positive"
 
 
+# ---- locked quotes: quarantine (the default) or deliver -----------------------------------------------
+
+def test_a_locked_quote_is_quarantined_by_default():
+    assert validator().check(q(1, bid=1.10005, ask=1.10005), SRC, NOW).rejection.rule == "locked"
+
+
+def test_with_locked_deliver_a_locked_quote_is_good_and_a_crossed_one_is_still_quarantined():
+    v = validator(locked="deliver")
+    locked = v.check(q(1, bid=1.10005, ask=1.10005), SRC, NOW)
+    assert locked.ok, locked.rejection
+    assert locked.message.bid_px == locked.message.ask_px == 1.10005
+    assert v.check(q(2, bid=1.10010, ask=1.10000), SRC, NOW).rejection.rule == "crossed"
+    assert v.check(q(3), SRC, NOW).ok
+
+
+def test_a_delivered_locked_quote_moves_the_band_reference():
+    # 1.19 is 8% from the master's 1.1, 4.4% from a locked quote at 1.14
+    v = validator(locked="deliver", band_reference="last")
+    assert v.check(q(1, bid=1.14000, ask=1.14000), SRC, NOW).ok
+    assert v.check(q(2, bid=1.19000, ask=1.19002), SRC, NOW).ok
+
+
+def test_a_locked_quote_is_still_held_to_every_other_rule():
+    v = validator(locked="deliver")
+    assert v.check(q(1, bid=1.3, ask=1.3), SRC, NOW).rejection.rule == "price_band"
+    assert v.check(q(2, bid=1.100005, ask=1.100005), SRC, NOW).rejection.rule == "off_tick"
+    assert v.check(q(3, ts=NOW + 5_000 * MS, bid=1.1, ask=1.1), SRC, NOW).rejection.rule == "future_ts"
+
+
+@pytest.mark.parametrize("locked, expected", [("quarantine", [None, "locked", "crossed", None]),
+                                              ("deliver", [None, None, "crossed", None])])
+def test_the_batched_path_treats_locked_quotes_alike(locked, expected):
+    import numpy as np
+
+    from actors.feed.batch import QUOTES, check_batch, encode_batch
+
+    rows = [(1.10000, 1.10002), (1.10005, 1.10005), (1.10010, 1.10000), (1.10001, 1.10003)]
+    records = np.array([(i, NOW, bid, 1e6, ask, 1e6) for i, (bid, ask) in enumerate(rows, start=1)], dtype=QUOTES)
+    one, batched = validator(locked=locked), validator(locked=locked)
+    per_message = [None if (v := one.check(q(i, bid=b, ask=a), SRC, NOW)).ok else v.rejection.rule
+                   for i, (b, a) in enumerate(rows, start=1)]
+    rejected = dict(check_batch(batched, encode_batch("EURUSD", records), SRC, NOW).rejected())
+    assert per_message == expected
+    assert [rejected[i].rule if i in rejected else None for i in range(len(rows))] == expected
+
+
 # ---- sequence numbers -------------------------------------------------------------------------------
 
 def test_gap_is_reported_with_first_missing_and_size_and_the_message_is_delivered():
@@ -434,6 +480,11 @@ def feed_config(**settings) -> FeedConfig:
 
 def test_config_defaults_and_values():
     assert feed_config().validation == ValidationConfig()
+    assert feed_config().validation.adopt_after == 20
+    assert feed_config(validation={"adopt_after": None}).validation.adopt_after is None
+    assert feed_config(validation={"adopt_after": 2}).validation.adopt_after == 2
+    assert feed_config().validation.locked == "quarantine"
+    assert feed_config(validation={"locked": "deliver"}).validation.locked == "deliver"
     config = feed_config(validation={"band_pct": 2, "band_reference": "last", "max_open_gaps": 8}).validation
     assert (config.band_pct, config.band_reference, config.max_open_gaps) == (2, "last", 8)
 
@@ -451,6 +502,14 @@ def test_config_defaults_and_values():
     ({"median_window": 2.5}, ("validation.median_window", "2.5")),
     ({"median_window": True}, ("validation.median_window", "true")),
     ({"max_open_gaps": 0}, ("validation.max_open_gaps", "0")),
+    ({"adopt_after": 0}, ("validation.adopt_after", "must be >= 2", "0")),
+    ({"adopt_after": 1}, ("validation.adopt_after", "must be >= 2", "1")),
+    ({"adopt_after": "never"}, ("validation.adopt_after", "an integer or null", "'never'")),
+    ({"adopt_after": 2.5}, ("validation.adopt_after", "2.5")),
+    ({"adopt_afer": 5}, ("adopt_afer", "did you mean adopt_after")),
+    ({"locked": "pass"}, ("validation.locked", "'pass'", "quarantine | deliver")),
+    ({"locked": "delivr"}, ("validation.locked", "did you mean deliver")),
+    ({"locked": True}, ("validation.locked", "true")),
 ])
 def test_config_errors_name_the_setting(raw, names):
     with pytest.raises(ConfigError) as err:

@@ -153,3 +153,17 @@ def test_without_imports_a_config_stays_the_mapping_it_was(desk_actor):
 def test_problem_paths_are_dataclasses():
     [problem] = config_problems(Desk, {"port": 0})[1]
     assert dataclasses.asdict(problem) == {"path": ("port",), "what": "must be >= 1, got 0"}
+
+
+def test_the_feeds_validation_settings_are_reported_at_their_line():
+    """The real feed's config class: a bad validation setting is named with its YAML line, every one at once."""
+    settings = ("        primary: tcp://127.0.0.1:5555\n        symbols: [USDJPY]\n        validation:\n"
+                "          band_pct: 5\n          adopt_after: 1\n          locked: pass\n")
+    with pytest.raises(Exception) as err:
+        parse_topology(topology("actors.feed.actor:Feed", settings), "t.yaml")
+    assert str(err.value).splitlines() == [
+        "t.yaml:10: root/desk: config.validation.adopt_after: must be >= 2, got 1",
+        "t.yaml:11: root/desk: config.validation.locked: unknown value 'pass'; allowed: quarantine | deliver"]
+    fine = settings.replace("adopt_after: 1", "adopt_after: null").replace("locked: pass", "locked: deliver")
+    validation = parse_topology(topology("actors.feed.actor:Feed", fine), "t.yaml").find("desk").config.validation
+    assert (validation.adopt_after, validation.locked) == (None, "deliver")

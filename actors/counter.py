@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from msgspec import Meta
 
-from vigil.actor import Refused, VigilActor
+from vigil.component import Component, Refused
 from vigil.config import Config
 from vocabulary import roles
 from vocabulary.counter import Count, GetCount, Increment
@@ -21,7 +21,7 @@ class CounterConfig(Config):
     """Events between two snapshots; 0: never snapshot."""
 
 
-class Counter(VigilActor):
+class Counter(Component):
     role = roles.COUNTER
     config_class = CounterConfig
 

@@ -19,9 +19,11 @@ from typing import Any
 from thespian.actors import ActorExitRequest, ChildActorExited
 
 from supervisors.policy import RestartIntensity, affected_children, backoff_delay, should_restart
-from vigil.actor import VigilActor
+from vigil.actor import ComponentActor, VigilActor
+from vigil.component import Component
 from vigil.lifecycle import State
 from vigil.messages import ActorReady, ActorStartFailed, Done, InitActor, Ping, Pong, Shutdown
+from vigil.topology import import_start
 from vocabulary import roles
 
 SILENT_EXIT = "exited without recording a reason (killed by a signal?)"
@@ -163,9 +165,8 @@ class Supervisor(VigilActor):
     # ---- starting and stopping children ------------------------------
     def _start_child(self, index: int) -> None:
         child = self.children[index]
-        module, _, cls = child.spec.start.partition(":")
         child.status, child.pid, child.kill_reason, child.start_failure = "starting", None, None, None
-        child.address = self.createActor(f"{module}.{cls}")
+        child.address = self.createActor(_actor_class(child.spec.start))
         self.registry.update(child.spec.path, restarts=child.restarts, last_reason=child.last_reason, pid="")
         self.registry.clear_field(child.spec.path, "exit")  # what it records from now on is about this incarnation
         self.send(child.address, InitActor(child.spec.path, child.spec, self.context, child.incarnation))
@@ -296,6 +297,13 @@ class Supervisor(VigilActor):
             if child.address is not None and child.address == address:
                 return child
         return None
+
+
+def _actor_class(start: str) -> str:
+    """The Thespian actor class to create for a child: the shell of a component, or the actor named."""
+    if issubclass(import_start(start), Component):
+        return f"{ComponentActor.__module__}.{ComponentActor.__name__}"
+    return start.replace(":", ".")
 
 
 def _int(text: str | None) -> int | None:

@@ -1,14 +1,15 @@
-"""The simulated venue as a supervised actor: Vigil starts it when the topology declares one."""
+"""The simulated venue as a component: Vigil starts it when the topology declares one, live (a QuickFIX
+acceptor, market data on ZeroMQ) or in one process (a loopback FIX link, market data kept in memory)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from venues.config import VenueConfig
 from venues.engine import VenueError
+from venues.marketdata import RecordingPublisher
 from venues.venue import VenueCore
-from vigil.actor import Refused, VigilActor
+from vigil.component import Component, Refused
 from vigil.messages import Done
 from vocabulary import roles
 from vocabulary.venue import VenueCommand
@@ -16,7 +17,7 @@ from vocabulary.venue import VenueCommand
 TICK = timedelta(milliseconds=20)
 
 
-class SimulatedVenue(VigilActor):
+class SimulatedVenue(Component):
     role = roles.VENUE
     config_class = VenueConfig
 
@@ -26,13 +27,14 @@ class SimulatedVenue(VigilActor):
         self.core: VenueCore | None = None
 
     def on_running(self) -> None:
-        self.core = VenueCore(self.venue_config, self.clock, Path(self.context.run_dir) / "venue" / self.spec.id,
-                              self.actions)
+        self.core = VenueCore(self.venue_config, self.clock, self.run_dir / "venue" / self.id, self.actions,
+                              fix_link=self.runtime.fix_link,
+                              publisher=None if self.runtime.sockets else RecordingPublisher(self.venue_config))
         self.core.start()
-        self.wakeupAfter(TICK, "tick")
+        self.wakeup_after(TICK, "tick")
 
     def watched_fds(self) -> list[int]:
-        return [self.core.wake_fd] if self.core else []
+        return self.core.link.fds if self.core else []
 
     def on_ready_fds(self, fds: list[int]) -> None:
         self.core.pump()
@@ -40,7 +42,7 @@ class SimulatedVenue(VigilActor):
     def on_wakeup(self, payload: Any) -> None:
         if payload == "tick" and self.core is not None:
             self.core.tick()
-            self.wakeupAfter(TICK, "tick")
+            self.wakeup_after(TICK, "tick")
 
     def on_message(self, msg: Any, sender: Any) -> None:
         if not isinstance(msg, VenueCommand):

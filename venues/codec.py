@@ -172,6 +172,19 @@ def empty_mass_status(req_id: str) -> fix.Message:
     return m
 
 
+def mass_status_refused(inbound: Mapping[int, str], business: bool) -> fix.Message:
+    """What a counterparty without OrderMassStatusRequest answers it with: a BusinessMessageReject (35=j,
+    BusinessRejectReason 3 unsupported message type) or a session Reject (35=3, reason 11 invalid MsgType)."""
+    text = "OrderMassStatusRequest is not supported"
+    if business:
+        m = new_message("j")
+        set_fields(m, ((45, inbound.get(34, "")), (372, "AF"), (379, inbound.get(584, "")), (380, 3), (58, text)))
+    else:
+        m = new_message("3")
+        set_fields(m, ((45, inbound.get(34, "")), (372, "AF"), (373, 11), (58, text)))
+    return m
+
+
 def security_status(symbol: str, halted: bool, text: str) -> fix.Message:
     """SecurityStatus (35=f): SecurityTradingStatus 326 is 2 (trading halt) or 3 (resume), in 4.2 and 4.4."""
     m = new_message("f")

@@ -12,6 +12,8 @@ from vigil.config import Config, ConfigProblem, NonEmpty, Port, Positive, Positi
 from vigil.corporate_actions import CorporateAction, load_actions
 from vigil.reference import ReferenceDataError, find_file
 
+MassStatusMode = Literal["answer", "ignore", "business_reject", "session_reject"]
+
 
 class Client(Config):
     comp_id: NonEmpty
@@ -80,6 +82,9 @@ class VenueConfig(Config):
     heartbeat_s: PositiveInt = 30
     fix_log: bool = True
     """Log every FIX message under the run directory (venue/ID/log)."""
+    mass_status: MassStatusMode = "answer"
+    """What the venue does with an OrderMassStatusRequest (35=AF), as counterparties do: answer it, ignore it,
+    or refuse it with a BusinessMessageReject (business_reject) or a session Reject (session_reject)."""
     corporate_actions: NonEmpty | None = None
     """A corporate actions file: at each action's effective time the flow moves to the new prices."""
 

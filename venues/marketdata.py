@@ -24,6 +24,9 @@ class Publisher:
                 raise
         self.endpoint = _bound(self._lines["primary"])
         self.backup_endpoint = _bound(self._lines["backup"]) if "backup" in self._lines else None
+        self._numbering()
+
+    def _numbering(self) -> None:
         self._seq: dict[str, int] = {}
         self._silenced: set[str] = set()
         self.skip_next = 0
@@ -86,3 +89,22 @@ def _bind(context: zmq.Context, endpoint: str, hwm: int) -> zmq.Socket:
 def _bound(socket: zmq.Socket) -> str:
     """The endpoint as bound: a wildcard port (tcp://127.0.0.1:*) resolved to the one the OS chose."""
     return socket.getsockopt_string(zmq.LAST_ENDPOINT)
+
+
+class RecordingPublisher(Publisher):
+    """Market data kept in memory, in order, instead of sent (the in-process runner opens no socket):
+    `sent` holds each message's frames and the lines it went out on."""
+
+    def __init__(self, config=None) -> None:  # a VenueConfig: only whether it has a backup line matters
+        self._lines = {"primary": None}
+        if config is not None and config.md_backup_endpoint is not None:
+            self._lines["backup"] = None
+        self.endpoint, self.backup_endpoint = "memory://primary", "memory://backup" if "backup" in self._lines else None
+        self._numbering()
+        self.sent: list[tuple[list[bytes], tuple[str, ...]]] = []
+
+    def _send(self, item: Quote | Trade) -> None:
+        self.sent.append((encode(item), tuple(line for line in self._lines if line not in self._silenced)))
+
+    def close(self) -> None:
+        pass

@@ -90,3 +90,35 @@ class RawFixClient:
             return self.app.inbox.get(timeout=timeout)
         except queue.Empty:
             raise TimeoutError(f"no FIX message from the venue within {timeout} s") from None
+
+
+class LoopbackParticipant:
+    """RawFixClient's twin in one process (vigil.inprocess): a counterparty on a loopback FIX session
+    to an in-process venue. What the venue sends it waits in `inbox`, as FIX text."""
+
+    def __init__(self, network, port: int, sender: str, target: str = "VENUE", begin_string: str = "FIX.4.4") -> None:
+        config = SessionConfig(begin_string, sender, target, port=port)
+        self.inbox: list[str] = []
+        self._link = network.link("initiator", [config], self._take)
+        self._session = f"{begin_string}:{sender}->{target}"
+        self._ids = 0
+        self._link.start()
+
+    def _take(self) -> None:
+        self.inbox += [event.raw for event in self._link.drain() if event.kind in ("app", "reject")]
+
+    def new_order(self, symbol: str, side: str, qty: int, price: str | None, tif: str = "0") -> str:
+        self._ids += 1
+        cl = f"T{self._ids}"
+        m = fix.Message()
+        m.getHeader().setField(35, "D")
+        for tag, value in ((11, cl), (55, symbol), (54, side), (38, str(qty)), (40, "2" if price else "1"),
+                           (59, tif), (60, "20260101-00:00:00.000")):
+            m.setField(tag, value)
+        if price:
+            m.setField(44, price)
+        self._link.send(self._session, m)
+        return cl
+
+    def close(self) -> None:
+        self._link.stop()

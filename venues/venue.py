@@ -1,9 +1,8 @@
-"""The simulated venue: a QuickFIX acceptor in front of the matching engine, market data on ZeroMQ.
+"""The simulated venue: FIX sessions in front of the matching engine, market data on ZeroMQ.
 
-Single-threaded by design: QuickFIX's callbacks only queue (vigil.fix.bridge),
-and the owner's loop calls `pump` when the wake-up fd is readable and `tick`
-on a timer. The same core runs inside the SimulatedVenue actor and in the
-standalone `python -m venues` process.
+Single-threaded by design: its FIX link (vigil.fix.link: a QuickFIX acceptor live, a loopback in
+one process) only queues, and the owner's loop calls `pump` when the link's fds are readable and
+`tick` on a timer. The same core runs inside the SimulatedVenue component, live or in-process.
 
 No turn of that loop may run long, or the actor misses its heartbeats and is
 killed as hung (losing the book: a simulator persists nothing). So `pump`
@@ -18,14 +17,16 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import typing
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import quickfix as fix
 
 from venues import codec
-from venues.config import VenueConfig
+from venues.config import MassStatusMode, VenueConfig
 from venues.engine import (
     CancelReject,
     Exchange,
@@ -43,12 +44,14 @@ from venues.faults import Faults
 from venues.marketdata import LINES, Publisher
 from vigil.clock import Clock
 from vigil.corporate_actions import CorporateAction
-from vigil.fix.bridge import FixBridge, FixEvent
+from vigil.fix.bridge import FixEvent
 from vigil.fix.fields import fields_of
-from vigil.fix.settings import SessionConfig, write_settings
+from vigil.fix.link import FixLink, LinkDown, QuickFixLink
+from vigil.fix.settings import SessionConfig
 from vocabulary.venue import VenueCommand
 
 log = logging.getLogger("vigil.venue")
+MASS_STATUS_MODES = typing.get_args(MassStatusMode)
 UNLISTED = SymbolSpec(tick_size=1.0)
 MASS_STATUS_CHUNK = 256  # reports per turn: some 50 ms of work, far inside a heartbeat (1 s)
 WORK_PER_TURN = 256  # queued requests and cancels per turn, likewise
@@ -65,23 +68,21 @@ class _MassStatus:
 
 class VenueCore:
     def __init__(self, config: VenueConfig, clock: Clock, work_dir: Path,
-                 corporate_actions: tuple[CorporateAction, ...] = ()) -> None:
+                 corporate_actions: tuple[CorporateAction, ...] = (), *,
+                 fix_link: Callable[..., FixLink] = QuickFixLink, publisher: Publisher | None = None) -> None:
+        """fix_link: makes the acceptor's link (QuickFixLink, or a runner's loopback); publisher: where
+        market data goes (default: ZeroMQ on the configured endpoints)."""
         self.config = config
         self.clock = clock
         self.symbols = config.engine_symbols()
         self.exchange = Exchange(self.symbols, clock, phase=config.engine_phase, ack_pending=config.ack_pending)
         self.flow = OrderFlow(self.exchange, config.flow.seed, config.flow.engine()) if config.flow else None
         self.faults = Faults()
-        self.bridge = FixBridge(logon_check=self._logon_check)
         sessions = [SessionConfig(begin_string=c.begin_string, sender_comp_id=config.comp_id, target_comp_id=c.comp_id,
                                   host=config.host, port=config.port, heartbeat_s=config.heartbeat_s)
                     for c in config.clients]
-        settings = write_settings("acceptor", sessions, work_dir, log=config.fix_log)
-        self._store = fix.FileStoreFactory(settings)
-        self._log = fix.FileLogFactory(settings) if config.fix_log else None
-        self.acceptor = (fix.SocketAcceptor(self.bridge, self._store, settings, self._log) if self._log
-                         else fix.SocketAcceptor(self.bridge, self._store, settings))
-        self.publisher = Publisher(config.md_endpoint, backup_endpoint=config.md_backup_endpoint)
+        self.link = fix_link("acceptor", sessions, work_dir, log=config.fix_log, logon_check=self._logon_check)
+        self.publisher = publisher or Publisher(config.md_endpoint, backup_endpoint=config.md_backup_endpoint)
         self.logged_on: set[str] = set()
         self._delayed: list[tuple[float, int, str, fix.Message]] = []
         self._order = itertools.count()
@@ -91,24 +92,16 @@ class VenueCore:
         # while any wait, newer events queue behind them, so a client's requests stay in order
         self._work: deque[FixEvent | str] = deque()
         self.counts = {"orders": 0, "reports": 0, "rejects": 0}
+        self.mass_status = config.mass_status
         # Actions in effect already are in the configured reference prices; the rest move the flow's prices
         self._actions = deque(a for a in corporate_actions if a.effective_ns > clock.now_ns())
 
     def start(self) -> None:
-        self.acceptor.start()
+        self.link.start()
 
     def stop(self) -> None:
-        # force: Acceptor::stop closes the listening socket while the acceptor's thread, woken by
-        # that, frees it at once if no client is logged on: a race that can segfault (quickfix
-        # PR #740). A plain stop first waits until no client is logged on; forced, the clients get
-        # their Logout and that thread serves the answers (up to 5 s) while stop finishes closing.
-        self.acceptor.stop(True)
+        self.link.stop()  # QuickFIX must stop before the interpreter exits
         self.publisher.close()
-        self.bridge.close()
-
-    @property
-    def wake_fd(self) -> int:
-        return self.bridge.wake_fd
 
     # ---- FIX in ------------------------------------------------------------
     def _logon_check(self, session: str) -> str | None:
@@ -116,7 +109,7 @@ class VenueCore:
         return "logon refused by the venue (fault injection)" if self.faults.take_refusal(client) else None
 
     def pump(self) -> None:
-        for event in self.bridge.drain():
+        for event in self.link.drain():
             if self._work:
                 self._work.append(event)
             else:
@@ -136,7 +129,7 @@ class VenueCore:
                 except VenueError:
                     pass  # filled or cancelled while it waited: nothing left to cancel
         if self._work:
-            self.bridge.wake()
+            self.link.wake()
 
     def _on_fix(self, event: FixEvent) -> None:
         if event.kind == "logon":
@@ -167,10 +160,14 @@ class VenueCore:
                 self.counts["rejects"] += 1
                 self._send(session, codec.fault_reject(message, f"FAULT{self.counts['rejects']}"))
                 return
+        if isinstance(req, OrderMassStatusRequest) and self.mass_status != "answer":
+            if self.mass_status != "ignore":
+                self._send(session, codec.mass_status_refused(message, business=self.mass_status == "business_reject"))
+            return
         if isinstance(req, OrderMassStatusRequest):
             order_ids = [o.order_id for o in self.exchange.open_orders(req.owner, req.symbol)]
             self._mass_status.append(_MassStatus(session, message.get(584, ""), order_ids))
-            self.bridge.wake()  # answered from pump, a chunk per turn
+            self.link.wake()  # answered from pump, a chunk per turn
         else:
             self._dispatch(self.exchange.handle(req))
 
@@ -198,12 +195,12 @@ class VenueCore:
         if job.sent == len(job.order_ids):
             self._mass_status.popleft()
         if self._mass_status:
-            self.bridge.wake()  # come back for the rest after the owner's loop has had its turn
+            self.link.wake()  # come back for the rest after the owner's loop has had its turn
 
     # ---- reports and market data out -----------------------------------------
     def _dispatch(self, reports: list) -> None:
         for r in reports:
-            if r.owner in self.bridge.sessions:
+            if r.owner in self.link.sessions:
                 begin = r.owner.split(":", 1)[0]
                 if isinstance(r, CancelReject):
                     self._send(r.owner, codec.cancel_reject(r, begin))
@@ -247,8 +244,8 @@ class VenueCore:
 
     def _transmit(self, session: str, message: fix.Message) -> None:
         try:
-            fix.Session.sendToTarget(message, self.bridge.sessions[session])
-        except fix.SessionNotFound:
+            self.link.send(session, message)
+        except LinkDown:
             log.warning("report for unknown session %s dropped", session)
 
     def _flush_delayed(self) -> None:
@@ -275,6 +272,10 @@ class VenueCore:
         a = cmd.args or {}
         if cmd.kind == "reject_next":
             self.faults.reject_next = int(a.get("n", 1))
+        elif cmd.kind == "mass_status":
+            if a.get("mode") not in MASS_STATUS_MODES:
+                raise VenueError(f"mass_status: mode is one of {', '.join(MASS_STATUS_MODES)}, not {a.get('mode')!r}")
+            self.mass_status = a["mode"]
         elif cmd.kind == "delay_reports":
             self.faults.delay_ms = int(a.get("ms", 0))
         elif cmd.kind == "refuse_logon":
@@ -287,12 +288,11 @@ class VenueCore:
         elif cmd.kind == "drop_connection":
             for name in list(self.logged_on):
                 if a.get("comp_id") in (None, name.rsplit("->", 1)[-1]):
-                    fix.Session.lookupSession(self.bridge.sessions[name]).disconnect()
+                    self.link.disconnect(name)
         elif cmd.kind == "sequence_gap":
             n = int(a.get("n", 5))
             for name in list(self.logged_on):
-                session = fix.Session.lookupSession(self.bridge.sessions[name])
-                session.setNextSenderMsgSeqNum(session.getExpectedSenderNum() + n)
+                self.link.skip_sender_seq(name, n)
             self.publisher.skip_next = n
         elif cmd.kind == "phase":
             before = {s: self.exchange.phase(s) for s in self.symbols}
@@ -319,7 +319,7 @@ class VenueCore:
             released = self.faults.held_requests.release(a.get("comp_id"))
             if not a.get("drop"):
                 self._work.extend(released)  # taken in from the next turn on, in the order they came
-                self.bridge.wake()
+                self.link.wake()
         elif cmd.kind == "held":
             what = a.get("what", "reports")
             if what not in ("reports", "requests"):
@@ -353,7 +353,7 @@ class VenueCore:
         """Ahead of whatever waits: the disconnect came before it."""
         self._work.extendleft(reversed([order.order_id for order in self.exchange.open_orders(session)]))
         if self._work:
-            self.bridge.wake()
+            self.link.wake()
 
 
 def _client(session: str) -> str:

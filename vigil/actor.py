@@ -1,31 +1,20 @@
-"""The base of every Vigil actor: lifecycle, recovery from Redis, heartbeats, tracing.
+"""The Thespian runner: one actor, one OS process, lifecycle, recovery from Redis, heartbeats, tracing.
 
-A subclass is a thin shell around plain domain objects. It names its config class
-(`config_class`, a vigil.config.Config: `vigil check` builds it from the topology before
-anything runs) and fills in hooks:
+`VigilActor` is the runtime's own actor base (the supervisor is one). Its hooks are those of
+a component (vigil.component), and `ComponentActor` is the VigilActor that runs one: what a
+supervisor creates for a worker whose `start` names a Component. The logic lives in the
+component; this module is transport: Thespian messages, the ZeroMQ lane, watched fds, Redis.
 
-    on_start(config)      build domain objects from that config; no side effects yet
-    restore(snapshot)     load state from a snapshot
-    apply(event, seq)     apply one logged event (on replay and after `persist`)
-    snapshot()            state to snapshot, or None for "never snapshot"
-    snapshot_rows()       rows changed since the last snapshot, for state too big to write whole
-    restore_rows(rows)    load those rows back (before the events after the snapshot are replayed)
-    on_running()          recovery completed: side effects may begin
-    on_message(msg, sender), on_wakeup(payload), on_stop()
+An actor with `fast_lane = True` also takes messages on a ZeroMQ lane (vigil.lane), and
+`address_of` then hands out lane addresses for peers that have one: the hot path (orders,
+execution reports) skips Thespian. Messages drained from the lane together are handled as one
+batch (group commit): their events go to Redis in one round trip at the end, and what the
+handlers sent is held until then. Nothing leaves before what caused it is durable, and a
+burst costs one Redis write instead of one per message.
 
-and calls `persist(event)` before acknowledging anything, `tell`/`reply` to
-send. An actor with `fast_lane = True` also takes messages on a ZeroMQ lane
-(vigil.lane), and `address_of` then hands out lane addresses for peers that
-have one: the hot path (orders, execution reports) skips Thespian.
-
-Messages drained from the lane together are handled as one batch (group
-commit): their events go to Redis in one round trip at the end, and what the
-handlers sent is held until then. Nothing leaves before what caused it is
-durable, and a burst costs one Redis write instead of one per message.
-
-An exception escaping a handler is a crash: the reason is written to the
-registry and the process exits, so its supervisor restarts it from Redis
-(let it crash, as OTP does) instead of running on with half-applied state.
+An exception escaping a handler is a crash: the reason is written to the registry and the
+process exits, so its supervisor restarts it from Redis (let it crash, as OTP does) instead of
+running on with half-applied state.
 """
 from __future__ import annotations
 
@@ -34,6 +23,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +40,18 @@ from thespian.actors import (
 
 from vigil import telemetry
 from vigil.clock import Clock, LiveClock
+from vigil.component import Component, Refused
 from vigil.config import Config, NoConfig
-from vigil.errors import VigilError
+from vigil.journal import Journal
 from vigil.lane import Lane, LaneAddress, Unreachable
 from vigil.lifecycle import Lifecycle, State
-from vigil.messages import ActorReady, ActorStartFailed, Envelope, InitActor, InjectFault, Ping, Pong, Shutdown
+from vigil.messages import ActorReady, ActorStartFailed, Envelope, InitActor, InjectFault, Ping, Pong, Refusal, Shutdown
 from vigil.procs import set_pdeathsig
 from vigil.registry import Registry
 from vigil.state_store import StateStore
+from vigil.topology import import_start
+
+__all__ = ["ComponentActor", "Refused", "VigilActor"]
 
 log = logging.getLogger("vigil.actor")
 
@@ -65,25 +59,17 @@ CRASH_EXIT_CODE = 70
 CRASH_LOG = "crashes.log"
 
 
-class Refused(VigilError):
-    """Raised by a handler to turn a message down without crashing; the sender is answered with it."""
-
-
 class VigilActor(Actor):
     config_class: type[Config] = NoConfig
-    """What `config:` in the topology may say (vigil.config); on_start gets one of these."""
     role: str = ""
-    """What this actor is (vocabulary.roles): how the CLI finds it, whatever the class is named."""
+    snapshot_every = 100
+    fast_lane = False
     _outbox: list | None = None
     """What handlers sent during a batch, held until the batch's events are committed."""
-    snapshot_every = 100
-    """Events between two snapshots."""
-    fast_lane = False
-    """Take messages on a ZeroMQ lane too (vigil.lane): for actors on the order path."""
     lane: Lane | None = None
 
-    # ---- hooks -------------------------------------------------------
-    def on_start(self, config: Config) -> None:
+    # ---- hooks (a component's: see vigil.component) -------------------
+    def on_start(self, config: Any) -> None:
         pass
 
     def restore(self, snapshot: Any) -> None:
@@ -96,11 +82,9 @@ class VigilActor(Actor):
         return None
 
     def snapshot_due(self, events_since: int) -> bool:
-        """Whether to snapshot now, `events_since` events after the last one."""
         return events_since >= self.snapshot_every
 
     def snapshot_rows(self) -> dict[str, Any]:
-        """Rows changed since the last snapshot (key -> state, None when gone), stored with it."""
         return {}
 
     def restore_rows(self, rows: Mapping[str, Any]) -> None:
@@ -122,28 +106,37 @@ class VigilActor(Actor):
         pass
 
     def watched_fds(self) -> list[int]:
-        """File descriptors whose readiness should wake this actor (sockets, queues)."""
         return []
 
     def on_ready_fds(self, fds: list[int]) -> None:
         pass
 
-    # ---- services ----------------------------------------------------
+    # ---- services (a component's Runtime) -------------------------------
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def state(self) -> State:
+        return self.lifecycle.state
+
+    @property
+    def topology_dir(self) -> Path:
+        return Path(self.context.topology_dir)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.context.run_dir)
+
+    @property
+    def namespace(self) -> str:
+        """Of this run's keys in Redis (vigil.name)."""
+        return self.context.name
+
     def persist(self, event: Any) -> int:
         """Make `event` durable, then apply it. Returns its sequence number. Inside a batch the
         write is committed with the batch, before anything the batch sent leaves."""
-        seq = self.store.stage(event)
-        if self._outbox is None:
-            self.store.commit()
-        self.apply(event, seq)
-        if self.snapshot_every and self.snapshot_due(seq - self._snapshot_seq):
-            data = self.snapshot()
-            if data is not None:
-                self.store.stage_snapshot(data, seq, self.snapshot_rows())
-                if self._outbox is None:
-                    self.store.commit()
-                self._snapshot_seq = seq
-        return seq
+        return self.journal.persist(event, batched=self._outbox is not None)
 
     def tell(self, address: Any, msg: Any, on_refused: Callable[[Refused], None] | None = None) -> None:
         """Send by lane or by Thespian, as the address says. A lane peer that is gone is reported to
@@ -196,12 +189,31 @@ class VigilActor(Actor):
             raise Refused(f"{path} has not started")
         return address
 
+    def wakeup_after(self, delay: timedelta, payload: Any) -> None:
+        self.wakeupAfter(delay, payload)
+
     def set_state(self, state: State) -> None:
         if state is self.lifecycle.state:
             return  # e.g. a second logout while already degraded: nothing changes
         self.lifecycle.to(state)
         self.registry.update(self.path, state=state.value)
         self.registry.event(self.path, state.value, pid=os.getpid(), at_ns=self.clock.now_ns())
+
+    def event(self, what: str, **detail: Any) -> None:
+        self.registry.event(self.path, what, **detail)
+
+    def advertise(self, **fields: Any) -> None:
+        self.registry.update(self.path, **fields)
+
+    sockets = True
+    """Live: a component may open sockets of its own (ZeroMQ market data)."""
+
+    def fix_link(self, kind: str, sessions: list, work_dir: Path, *, log: bool = True,
+                 logon_check: Callable[[str], str | None] | None = None) -> Any:
+        """QuickFIX sessions over TCP (vigil.fix.link)."""
+        from vigil.fix.link import QuickFixLink  # here: only the FIX components' processes need QuickFIX
+
+        return QuickFixLink(kind, sessions, work_dir, log=log, logon_check=logon_check)
 
     # ---- message loop ------------------------------------------------
     def receiveMessage(self, msg: Any, sender: Any) -> Any:
@@ -238,7 +250,7 @@ class VigilActor(Actor):
                 self._traced(delivery.message, delivery.traceparent, delivery.sender)
         finally:
             outbox, self._outbox = self._outbox, None
-        self.store.commit()  # a failure here is a crash: nothing of the batch has left
+        self.journal.commit()  # a failure here is a crash: nothing of the batch has left
         for address, msg, traceparent, on_refused in outbox:
             self._deliver(address, msg, traceparent, on_refused)
 
@@ -262,18 +274,18 @@ class VigilActor(Actor):
             self.on_child_exited(msg)
         elif isinstance(msg, InjectFault):
             self._inject(msg, sender)
-        elif isinstance(msg, Refused):  # never answer a refusal with one: two actors would loop forever
+        elif isinstance(msg, Refusal):  # never answer a refusal with one: two actors would loop forever
             log.warning("%s: %s", getattr(self, "path", "?"), msg)
         elif isinstance(msg, PoisonMessage):
             log.warning("%s: message could not be delivered: %r", getattr(self, "path", "?"), msg.poisonMessage)
         elif not getattr(self, "lifecycle", None) or not self.lifecycle.active:
             state = self.lifecycle.state.value if getattr(self, "lifecycle", None) else "not started"
-            self.reply(sender, Refused(f"{getattr(self, 'path', 'actor')} is {state}"))
+            self.reply(sender, Refusal(f"{getattr(self, 'path', 'actor')} is {state}"))
         else:
             try:
                 self.on_message(msg, sender)
             except Refused as refusal:
-                self.reply(sender, refusal)
+                self.reply(sender, Refusal(str(refusal)))
 
     # ---- lifecycle ---------------------------------------------------
     def _init(self, msg: InitActor, parent: Any) -> None:
@@ -289,18 +301,17 @@ class VigilActor(Actor):
         # pid first: if start-up hangs, the supervisor can still kill us
         self.registry.update(self.path, pid=os.getpid(), state=State.STARTING.value)
         self.registry.set_address(self.path, self.myAddress)
-        self.store = StateStore(self.redis, msg.context.name, self.path)
         self._paths: dict[str, str] = {}
         self._lane_peers: dict[str, LaneAddress] = {}
-        if self.fast_lane:
-            self.lane = Lane(self.path)
-            self.registry.update(self.path, lane=self.lane.address.endpoint)
-        self._snapshot_seq = 0
         try:
             with telemetry.span("start", **{"vigil.actor": self.path, "vigil.incarnation": self.incarnation}):
+                self.journal = Journal(StateStore(self.redis, msg.context.name, self.path), self._logic())
+                if self.fast_lane:
+                    self.lane = Lane(self.path)
+                    self.registry.update(self.path, lane=self.lane.address.endpoint)
                 self.on_start(self.spec.config)
                 self.set_state(State.RECOVERING)
-                self._recover()
+                self.journal.recover()
                 self.set_state(State.RUNNING)
                 self.on_running()
         except Exception as exc:
@@ -311,15 +322,9 @@ class VigilActor(Actor):
             return
         self.report_ready()
 
-    def _recover(self) -> None:
-        recovered = self.store.load()
-        if recovered.snapshot is not None:
-            self.restore(recovered.snapshot)
-        if recovered.rows:
-            self.restore_rows(recovered.rows)
-        for seq, event in recovered.events:
-            self.apply(event, seq)
-        self._snapshot_seq = recovered.snapshot_seq
+    def _logic(self) -> Any:
+        """What holds the state the journal persists and recovers: this actor itself."""
+        return self
 
     def report_ready(self) -> None:
         self.send(self.parent, ActorReady(self.path, os.getpid()))
@@ -358,11 +363,6 @@ class VigilActor(Actor):
         finally:
             os._exit(CRASH_EXIT_CODE)
 
-    @property
-    def topology_dir(self) -> Path:
-        """Where a relative file named in this actor's config is (beside the topology file)."""
-        return Path(self.context.topology_dir)
-
     def _inject(self, fault: InjectFault, sender: Any) -> None:
         if fault.kind == "crash":
             raise RuntimeError("injected crash")
@@ -371,4 +371,41 @@ class VigilActor(Actor):
         elif fault.kind == "exit":
             self.exit_normally("normal: asked to exit")
         else:
-            self.reply(sender, Refused(f"unknown fault kind {fault.kind!r} (crash, hang or exit)"))
+            self.reply(sender, Refusal(f"unknown fault kind {fault.kind!r} (crash, hang or exit)"))
+
+
+class ComponentActor(VigilActor):
+    """Runs one component (vigil.component) live: the component's hooks are this actor's, and this
+    actor is the component's Runtime."""
+
+    component: Component
+
+    def _init(self, msg: InitActor, parent: Any) -> None:
+        cls = import_start(msg.spec.start)
+        self.fast_lane = cls.fast_lane
+        self.component = cls(self)
+        super()._init(msg, parent)
+
+    def _logic(self) -> Any:
+        return self.component
+
+    def on_start(self, config: Any) -> None:
+        self.component.on_start(config)
+
+    def on_running(self) -> None:
+        self.component.on_running()
+
+    def on_message(self, msg: Any, sender: Any) -> None:
+        self.component.on_message(msg, sender)
+
+    def on_wakeup(self, payload: Any) -> None:
+        self.component.on_wakeup(payload)
+
+    def on_stop(self) -> None:
+        self.component.on_stop()
+
+    def watched_fds(self) -> list[int]:
+        return self.component.watched_fds()
+
+    def on_ready_fds(self, fds: list[int]) -> None:
+        self.component.on_ready_fds(fds)

@@ -13,9 +13,8 @@ import redis
 from thespian.actors import ActorSystem
 
 from vigil import telemetry
-from vigil.actor import Refused
 from vigil.errors import VigilError
-from vigil.messages import Envelope
+from vigil.messages import Envelope, Refusal
 from vigil.registry import Registry
 from vigil.rundir import running
 
@@ -56,7 +55,7 @@ class VigilClient:
             reply = reply.message
         if reply is None:
             raise VigilError(f"{path} did not answer within {timeout:g} s")
-        if isinstance(reply, Refused):
+        if isinstance(reply, Refusal):
             raise VigilError(f"{path} refused {type(msg).__name__}: {reply}")
         return reply
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vigil.wire import Message
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -96,8 +98,16 @@ class InjectFault:
     seconds: float = 3600.0
 
 
-@dataclass(frozen=True)
-class Done:
+class Done(Message, frozen=True):
     """Acknowledgement of a control message."""
 
     detail: str = ""
+
+
+class Refusal(Message, frozen=True):
+    """The answer to a message a handler turned down (vigil.component.Refused): why, in words."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from vigil.component import Component
 from vigil.config import Config, config_problems
 from vigil.errors import VigilError
 from vigil.yaml_nodes import Field, FrozenMap, Reader, compose, is_null, line, line_at, suggest, syntax_problem
@@ -451,7 +452,7 @@ class _Parser:
 
         if not isinstance(cls, type):
             return f"{start} is not a class (it is a {type(cls).__name__})"
-        if not issubclass(cls, Actor):
-            return f"{start} is not a subclass of thespian.actors.Actor"
+        if not issubclass(cls, (Component, Actor)):
+            return f"{start} is neither a vigil.component.Component nor a thespian.actors.Actor"
         self._classes[start] = cls
         return None

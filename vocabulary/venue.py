@@ -11,7 +11,8 @@ class VenueCommand(Message, frozen=True):
 
     kind: reject_next (n), delay_reports (ms), drop_connection (comp_id: one client, else all),
     refuse_logon (n: -1 forever, 0 stop; comp_id: one client, else all),
-    sequence_gap (n), silent (on), phase (phase, symbol; text: why, for a halt or its end, sent to
+    sequence_gap (n), silent (on), mass_status (mode: answer | ignore | business_reject | session_reject:
+    what the venue does with an OrderMassStatusRequest, like a counterparty without one), phase (phase, symbol; text: why, for a halt or its end, sent to
     every client in a SecurityStatus 35=f), unsolicited_cancel (order_id, text),
     bust (exec_id), correct (exec_id, qty, price), flow (on), status.
 

@@ -22,6 +22,18 @@ class BrokerSessionConfig(Config):
     """The id of the OMS this session reports to."""
     fix_log: bool = True
     """Log every FIX message under the run directory (fix/ID/log)."""
+    reconcile: Literal["mass_status", "per_order"] | None = None
+    """How the OMS learns what became of its orders after a logon: one OrderMassStatusRequest (35=AF), or
+    one OrderStatusRequest per order (for a counterparty without 35=AF). Default: mass_status in FIX 4.4,
+    per_order in FIX 4.2 (which has no 35=AF). A mass status refused or unanswered falls back to per_order."""
+
+    def __post_init__(self) -> None:
+        if self.begin_string == "FIX.4.2" and self.reconcile == "mass_status":
+            raise ValueError("reconcile: FIX 4.2 has no OrderMassStatusRequest; use per_order")
+
+    @property
+    def reconcile_mode(self) -> str:
+        return self.reconcile or ("per_order" if self.begin_string == "FIX.4.2" else "mass_status")
 
     def session(self) -> SessionConfig:
         return SessionConfig(begin_string=self.begin_string, sender_comp_id=self.sender_comp_id,

@@ -1,16 +1,15 @@
-"""One FIX session to a broker or venue: a QuickFIX initiator inside a supervised actor.
+"""One FIX session to a broker or venue: commands from the OMS out as FIX, the venue's messages back in.
 
-QuickFIX runs its own threads; its callbacks only queue (vigil.fix.bridge)
-and this actor's loop, woken through a watched pipe, does the work. So
-nothing is ever sent to another actor from a QuickFIX thread. Sequence
-numbers live in QuickFIX's file store under the run directory and survive
-a restart of this actor; QuickFIX reconnects by itself every reconnect_s.
+The session's link comes from the runner (vigil.fix.link): live, a QuickFIX initiator, whose
+callbacks only queue (vigil.fix.bridge) while this component's loop, woken through a watched pipe,
+does the work, so nothing is ever sent to another actor from a QuickFIX thread; sequence numbers
+live in QuickFIX's file store under the run directory and survive a restart, and QuickFIX
+reconnects by itself every reconnect_s. In one process the link is a loopback to the venue.
 """
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 import quickfix as fix
@@ -18,10 +17,10 @@ import quickfix as fix
 from actors.broker import codec
 from actors.broker.config import BrokerSessionConfig
 from vigil import telemetry
-from vigil.actor import Refused, VigilActor
-from vigil.fix.bridge import FixBridge, FixEvent
+from vigil.component import Component, Refused
+from vigil.fix.bridge import FixEvent
 from vigil.fix.fields import fields_of
-from vigil.fix.settings import write_settings
+from vigil.fix.link import FixLink, LinkDown
 from vigil.lifecycle import State
 from vocabulary import roles
 from vocabulary.sessions import (
@@ -43,55 +42,48 @@ _NAMES = {"8": "ExecutionReport", "9": "OrderCancelReject", "3": "Reject", "j": 
 _TRADING_STATUS = {"2": True, "3": False, "17": False}  # SecurityTradingStatus: halt; resume, ready to trade
 
 
-class BrokerSession(VigilActor):
+class BrokerSession(Component):
     role = roles.BROKER_SESSION
     config_class = BrokerSessionConfig
     fast_lane = True
 
     def on_start(self, config: BrokerSessionConfig) -> None:
         self.cfg = config.session()
+        self.reconcile = config.reconcile_mode
         self.oms_id = config.oms
         self.fix_log = config.fix_log
         self.logged_on = False
         self.last_logon = ""
         self.last_error = ""
-        self.qf_session: fix.SessionID | None = None
-        self.bridge: FixBridge | None = None
-        self.initiator = None
+        self.session: str | None = None
+        """The FIX session's name (BeginString:Sender->Target) once the link has created it."""
+        self.link: FixLink | None = None
         # ClOrdID -> traceparent of the request that sent it: the venue's answer continues that trace
         self.traces: OrderedDict[str, str] = OrderedDict()
 
     def on_running(self) -> None:
-        work = Path(self.context.run_dir) / "fix" / self.spec.id
-        settings = write_settings("initiator", [self.cfg], work, log=self.fix_log)
-        self.bridge = FixBridge()
-        self._store = fix.FileStoreFactory(settings)
-        self._log = fix.FileLogFactory(settings) if self.fix_log else None
-        self.initiator = (fix.SocketInitiator(self.bridge, self._store, settings, self._log) if self._log
-                          else fix.SocketInitiator(self.bridge, self._store, settings))
-        self.initiator.start()
+        self.link = self.runtime.fix_link("initiator", [self.cfg], self.run_dir / "fix" / self.id, log=self.fix_log)
+        self.link.start()
         self.set_state(State.DEGRADED)  # until logged on
         # A restarted session may have lost commands in its mailbox: the OMS must reconcile at logon
         self._tell_oms(self.status())
 
     def on_stop(self) -> None:
-        if self.initiator is not None:
-            self.initiator.stop()  # before the interpreter exits, or QuickFIX may crash it
-            self.initiator = None
-        if self.bridge is not None:
-            self.bridge.close()
+        if self.link is not None:
+            self.link.stop()  # before the interpreter exits, or QuickFIX may crash it
+            self.link = None
 
     def watched_fds(self) -> list[int]:
-        return [self.bridge.wake_fd] if self.bridge else []
+        return self.link.fds if self.link else []
 
     # ---- from the venue ----------------------------------------------------
     def on_ready_fds(self, fds: list[int]) -> None:
-        for event in self.bridge.drain():
+        for event in self.link.drain():
             self._on_fix(event)
 
     def _on_fix(self, event: FixEvent) -> None:
         if event.kind == "created":
-            self.qf_session = self.bridge.sessions[event.session]
+            self.session = event.session
         elif event.kind in ("logon", "logout"):
             self.logged_on = event.kind == "logon"
             if self.logged_on:
@@ -107,7 +99,7 @@ class BrokerSession(VigilActor):
         m = fields_of(raw)
         msg_type = m.get(35, "")
         ref = m.get(45, "")
-        original = self.bridge.sent(int(ref)) if msg_type in ("3", "j") and ref.isdigit() else {}
+        original = self.link.sent(self.session, int(ref)) if msg_type in ("3", "j") and ref.isdigit() else {}
         cl_ord_id = m.get(11) or original.get(11, "")
         with telemetry.span(_NAMES.get(msg_type, f"FIX {msg_type}"), self.traces.get(cl_ord_id), start_ns=at_ns,
                             **{"vigil.actor": self.path, "fix.cl_ord_id": cl_ord_id,
@@ -116,16 +108,16 @@ class BrokerSession(VigilActor):
 
     def _decode(self, m: dict[int, str], msg_type: str, original: dict[int, str]) -> None:
         if msg_type == "8":
-            self._tell_oms(FromVenue(self.spec.id, codec.execution_report(m), m.get(584) or None,
+            self._tell_oms(FromVenue(self.id, codec.execution_report(m), m.get(584) or None,
                                      m.get(912) == "Y"))
         elif msg_type == "9":
-            self._tell_oms(FromVenue(self.spec.id, codec.cancel_reject(m)))
+            self._tell_oms(FromVenue(self.id, codec.cancel_reject(m)))
         elif msg_type in ("3", "j"):
             reject = codec.venue_reject(m, original)
             self.last_error = reject.message
-            self._tell_oms(FromVenue(self.spec.id, reject))
+            self._tell_oms(FromVenue(self.id, reject))
         elif msg_type == "f" and m.get(326) in _TRADING_STATUS:
-            self._tell_oms(TradingStatus(self.spec.id, m.get(55, ""), _TRADING_STATUS[m[326]], m.get(58, "")))
+            self._tell_oms(TradingStatus(self.id, m.get(55, ""), _TRADING_STATUS[m[326]], m.get(58, "")))
 
     def _tell_oms(self, msg: Any) -> None:
         try:
@@ -145,7 +137,7 @@ class BrokerSession(VigilActor):
             self._send(codec.status_request(msg), msg.cl_ord_id, sender)
         elif isinstance(msg, OrderMassStatusRequest):
             if self.cfg.begin_string == codec.FIX42:  # no OrderMassStatusRequest before FIX 4.3
-                self.reply(sender, NotSent(self.spec.id, msg.req_id, "FIX 4.2 has no OrderMassStatusRequest"))
+                self.reply(sender, NotSent(self.id, msg.req_id, "FIX 4.2 has no OrderMassStatusRequest"))
             else:
                 self._send(codec.mass_status_request(msg.req_id), msg.req_id, sender)
         elif isinstance(msg, GetSessionStatus):
@@ -154,13 +146,13 @@ class BrokerSession(VigilActor):
             super().on_message(msg, sender)
 
     def _send(self, message: fix.Message, cl_ord_id: str, sender: Any) -> None:
-        if not self.logged_on or self.qf_session is None:
-            self.reply(sender, NotSent(self.spec.id, cl_ord_id, f"session {self.spec.id} is not logged on"))
+        if not self.logged_on or self.session is None:
+            self.reply(sender, NotSent(self.id, cl_ord_id, f"session {self.id} is not logged on"))
             return
         try:
-            fix.Session.sendToTarget(message, self.qf_session)
-        except fix.SessionNotFound as exc:
-            self.reply(sender, NotSent(self.spec.id, cl_ord_id, f"session {self.spec.id}: {exc}"))
+            self.link.send(self.session, message)
+        except LinkDown as exc:
+            self.reply(sender, NotSent(self.id, cl_ord_id, f"session {self.id}: {exc}"))
             return
         traceparent = telemetry.current_traceparent()
         if traceparent:
@@ -169,10 +161,9 @@ class BrokerSession(VigilActor):
                 self.traces.popitem(last=False)
 
     def status(self) -> SessionStatus:
-        session = fix.Session.lookupSession(self.qf_session) if self.qf_session is not None else None
+        next_out, next_in = self.link.seq_numbers(self.session) if self.link and self.session else (0, 0)
         return SessionStatus(
-            session=self.spec.id, logged_on=self.logged_on, begin_string=self.cfg.begin_string,
+            session=self.id, logged_on=self.logged_on, begin_string=self.cfg.begin_string,
             sender_comp_id=self.cfg.sender_comp_id, target_comp_id=self.cfg.target_comp_id, host=self.cfg.host,
-            port=self.cfg.port, next_sender_seq=session.getExpectedSenderNum() if session else 0,
-            next_target_seq=session.getExpectedTargetNum() if session else 0, last_logon=self.last_logon,
-            last_error=self.last_error)
+            port=self.cfg.port, next_sender_seq=next_out, next_target_seq=next_in, last_logon=self.last_logon,
+            last_error=self.last_error, reconcile=self.reconcile)

@@ -44,8 +44,8 @@ from actors.feed.config import FeedConfig
 from actors.feed.failover import BACKUP, PRIMARY, FailoverPolicy, SourceHealth
 from actors.feed.file_source import FAILED, FINISHED, WAITING, FileSource
 from actors.feed.validation import RULES, Rejection, Validator
-from vigil.actor import Refused, VigilActor
 from vigil.clock import Clock
+from vigil.component import Component, Refused
 from vigil.lifecycle import State
 from vigil.messages import Done
 from vigil.wakeup import WakeupPipe
@@ -71,7 +71,7 @@ def stats_key(namespace: str, feed: str) -> str:
     return f"{namespace}:feed:{feed}"
 
 
-class Feed(VigilActor):
+class Feed(Component):
     role = roles.FEED
     config_class = FeedConfig
     snapshot_every = 0  # switches are the only events, and rare
@@ -113,7 +113,7 @@ class Feed(VigilActor):
             self.failovers += 1
 
     def on_running(self) -> None:
-        saved = self.redis.hgetall(stats_key(self.context.name, self.spec.id)) if self.file is None else None
+        saved = self.runtime.redis.hgetall(stats_key(self.runtime.namespace, self.id)) if self.file is None else None
         if saved:  # counters survive a restart (up to one TICK of them may be lost with a crash)
             counts = json.loads(saved[b"counts"])
             self.delivered, self.gaps, self.missing = counts["delivered"], counts["gaps"], counts["missing"]
@@ -137,10 +137,10 @@ class Feed(VigilActor):
             self._sockets[sub.getsockopt(zmq.FD)] = (name, sub)
         self._again = WakeupPipe()
         self._open = True
-        self.registry.update(self.path, md=self.publish_endpoint)
+        self.advertise(md=self.publish_endpoint)
         if self.file is not None:
             self._come_back()  # the first frames (or a subscription that came already) on the next turn
-        self.wakeupAfter(TICK, "tick")
+        self.wakeup_after(TICK, "tick")
 
     # ---- the tick path ---------------------------------------------------------
     def watched_fds(self) -> list[int]:
@@ -183,14 +183,14 @@ class Feed(VigilActor):
         self._take(PRIMARY, file.due(BATCH))
         if file.state in (FINISHED, FAILED) and not self._end_reported:
             self._end_reported = True
-            self.registry.event(self.path, f"replay_{file.state}", feed=self.spec.id, read=file.read,
+            self.event(f"replay_{file.state}", feed=self.id, read=file.read,
                                 **({"error": file.error} if file.error else {}))
         wait = file.wait_s()
         if wait == 0.0:
             return True
         if wait is not None and not self._pace_armed:
             self._pace_armed = True
-            self.wakeupAfter(timedelta(seconds=wait), "pace")  # never a zero delay: due frames go by the pipe
+            self.wakeup_after(timedelta(seconds=wait), "pace")  # never a zero delay: due frames go by the pipe
         return False
 
     def _subscribed(self) -> bool:
@@ -281,8 +281,8 @@ class Feed(VigilActor):
     def _write_quarantine(self) -> None:
         if not self._pending:
             return
-        pipe = self.redis.pipeline(transaction=False)
-        key = quarantine_key(self.context.name, self.spec.id)
+        pipe = self.runtime.redis.pipeline(transaction=False)
+        key = quarantine_key(self.runtime.namespace, self.id)
         for record in self._pending:
             pipe.xadd(key, record, maxlen=QUARANTINE_KEPT, approximate=True)
         pipe.execute()
@@ -305,22 +305,22 @@ class Feed(VigilActor):
         if switch is not None:
             self._switch(switch.to, switch.reason)
         problem = self.health[self.active].problem(now)
-        if problem and self.lifecycle.state is State.RUNNING:
+        if problem and self.state is State.RUNNING:
             self.set_state(State.DEGRADED)
-            self.registry.event(self.path, "alert", feed=self.spec.id, source=self.active, reason=problem)
-        elif not problem and self.lifecycle.state is State.DEGRADED:
+            self.event("alert", feed=self.id, source=self.active, reason=problem)
+        elif not problem and self.state is State.DEGRADED:
             self.set_state(State.RUNNING)
         self._save_counts()
-        self.wakeupAfter(TICK, "tick")
+        self.wakeup_after(TICK, "tick")
 
     def _switch(self, to: str, reason: str) -> None:
         self.persist({"event": "switch", "to": to, "reason": reason, "at_ns": self.clock.now_ns()})
-        self.registry.event(self.path, "feed_switch", feed=self.spec.id, to=to, reason=reason)
+        self.event("feed_switch", feed=self.id, to=to, reason=reason)
 
     def _save_counts(self) -> None:
         counts = {"delivered": self.delivered, "gaps": self.gaps, "missing": self.missing,
                   "across_switch": self.across_switch, "quarantined": self.quarantined}
-        self.redis.hset(stats_key(self.context.name, self.spec.id), "counts", json.dumps(counts))
+        self.runtime.redis.hset(stats_key(self.runtime.namespace, self.id), "counts", json.dumps(counts))
 
     # ---- operators -------------------------------------------------------------
     def on_message(self, msg: Any, sender: Any) -> None:
@@ -330,12 +330,12 @@ class Feed(VigilActor):
             if msg.to not in (PRIMARY, BACKUP):
                 raise Refused(f"switch to {msg.to!r}: the sources are primary and backup")
             if msg.to not in self.sources:
-                raise Refused(f"{self.spec.id} has no backup source (config: backup)")
+                raise Refused(f"{self.id} has no backup source (config: backup)")
             if msg.to == self.active:
-                self.reply(sender, Done(f"{self.spec.id} is already on its {msg.to}"))
+                self.reply(sender, Done(f"{self.id} is already on its {msg.to}"))
                 return
             self._switch(msg.to, msg.reason)
-            self.reply(sender, Done(f"{self.spec.id} switched to its {msg.to}: {msg.reason}"))
+            self.reply(sender, Done(f"{self.id} switched to its {msg.to}: {msg.reason}"))
         else:
             super().on_message(msg, sender)
 
@@ -344,7 +344,7 @@ class Feed(VigilActor):
         seen = health.last_message_at
         file = self.file
         return FeedStatus(
-            feed=self.spec.id, path=self.path, state=self.lifecycle.state.value, active=self.active,
+            feed=self.id, path=self.path, state=self.state.value, active=self.active,
             sources=dict(self.sources), publish=self.publish_endpoint, delivered=self.delivered,
             quarantined={rule: n for rule, n in self.quarantined.items() if n}, gaps=self.gaps,
             missing=self.missing, open_gaps=self.validator.open_gaps(self.active),
@@ -356,7 +356,7 @@ class Feed(VigilActor):
 
     def _report_actions(self) -> None:
         for source, action, rescaled in self.validator.applied:
-            self.registry.event(self.path, "corporate_action", feed=self.spec.id, source=source, action=action.id,
+            self.event("corporate_action", feed=self.id, source=source, action=action.id,
                                 symbol=action.symbol, band="rescaled" if rescaled else "as it was (no price before it)")
         self.validator.applied.clear()
 
@@ -364,8 +364,8 @@ class Feed(VigilActor):
         """A run of agreeing prices replaced the symbol master's reference_price (validation adopt_after):
         the market is delivered, but the master may be stale (or the source wrong), so somebody looks."""
         for adopted in self.validator.adopted:
-            self.registry.event(
-                self.path, "alert", feed=self.spec.id, source=adopted.source, symbol=adopted.symbol,
+            self.event(
+                "alert", feed=self.id, source=adopted.source, symbol=adopted.symbol,
                 configured=adopted.configured, observed=adopted.observed,
                 reason=f"reference_adopted: {adopted.run} {adopted.symbol} prices in a row agreed around "
                        f"{adopted.observed:g}, all outside the band of the symbol master's reference_price "

@@ -49,6 +49,9 @@ class OmsConfig(Config):
     """ClOrdIDs are PREFIX<epoch>-<counter>: letters and digits."""
     ack_timeout_s: Positive = 5.0
     """An order the venue has not answered for this long is asked about (OrderStatusRequest)."""
+    reconcile_timeout_s: Positive = 5.0
+    """A mass status not answered within this falls back to one status request per order; answers to those
+    not all in within it end the reconciliation anyway (actors/oms/reconciliation.py)."""
     symbols: SymbolsSetting = None
     """Tick and lot sizes, for adjusted orders (vigil/reference.py); none: the repo's master."""
     corporate_actions: CorporateActionSettings = CorporateActionSettings()

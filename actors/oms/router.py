@@ -27,14 +27,18 @@ class NoRoute(OmsError):
 
 
 def pick(routes: list[Route], symbol: str, side: str, up: set[str],
-         quotes: dict[str, tuple[Decimal | None, Decimal | None]] | None = None) -> str:
-    """The session for a new order; NoRoute saying why there is none."""
+         quotes: dict[str, tuple[Decimal | None, Decimal | None]] | None = None,
+         reconciling: set[str] = frozenset()) -> str:
+    """The session for a new order; NoRoute saying why there is none (each session down or reconciling)."""
     listed = [r for r in routes if r.symbols is None or symbol in r.symbols]
     if not listed:
         raise NoRoute(f"no session trades {symbol}")
     live = [r for r in listed if r.session in up]
     if not live:
-        raise NoRoute(f"no session for {symbol} is up ({', '.join(r.session for r in listed)} all down)")
+        states = [f"{r.session} {'reconciling' if r.session in reconciling else 'down'}" for r in listed]
+        if not reconciling & {r.session for r in listed}:
+            states = [f"{', '.join(r.session for r in listed)} all down"]
+        raise NoRoute(f"no session for {symbol} is up ({', '.join(states)})")
     quotes = quotes or {}
 
     def cost(route: Route) -> tuple[int, Decimal]:

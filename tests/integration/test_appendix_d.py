@@ -1,9 +1,15 @@
-"""FIX 4.4 Vol 4 Appendix D, "Order State Change Matrices" A.1.a to C.3.c, end to end over the wire.
+"""FIX 4.4 Vol 4 Appendix D, "Order State Change Matrices" A.1.a to C.3.c, end to end, twice.
 
-Each test plays one matrix with real parts: the OMS actor -> broker session (QuickFIX initiator,
-FIX 4.4) -> TCP loopback -> simulated venue (QuickFIX acceptor + matching engine) and back. A
-RawFixClient ("TESTER") is the other side of every trade. The venue runs with ack_pending, so it
-answers a cancel or replace with PendingCancel / PendingReplace first, as the matrices show.
+Each test plays one matrix with real parts, run by both runners of the same components:
+
+- over real FIX ("fix"): the OMS actor -> broker session (QuickFIX initiator, FIX 4.4) -> TCP loopback ->
+  simulated venue (QuickFIX acceptor + matching engine) and back, each its own process;
+- in one process ("in-process", vigil.inprocess): the same OMS, broker-session and venue components, the
+  same topology, on a simulated clock, their FIX sessions a loopback handing each message over in order.
+
+Both must give the same orders, fills, positions and ExecutionReports. A counterparty ("TESTER": a
+RawFixClient, or its loopback twin) is the other side of every trade. The venue runs with ack_pending, so
+it answers a cancel or replace with PendingCancel / PendingReplace first, as the matrices show.
 
 Each test checks what an operator sees through the OMS (GetOrders, GetPositions) and the matrix
 itself: the ExecutionReports (ExecType/OrdStatus) and OrderCancelRejects our session received,
@@ -36,6 +42,7 @@ from decimal import Decimal
 
 import pytest
 from harness import wait_for
+from inprocess_run import InProcessRun
 from topologies import trading
 
 from venues.participant import RawFixClient
@@ -52,16 +59,22 @@ ORD_STATUSES = {"0": "New", "1": "PartiallyFilled", "2": "Filled", "4": "Cancele
                 "8": "Rejected", "C": "Expired", "E": "PendingReplace"}
 
 
-@pytest.fixture
-def run(vigil):
+@pytest.fixture(params=["fix", "in-process"])
+def run(request, tmp_path):
     ports = {"fix": free_port(), "md": free_port()}
-    run = vigil(trading(ports, sessions=((SESSION, "FIX.4.4", US),), ack_pending=True)).start()
+    topology = trading(ports, sessions=((SESSION, "FIX.4.4", US),), ack_pending=True)
+    if request.param == "fix":
+        run = request.getfixturevalue("vigil")(topology).start()
+    else:
+        run = InProcessRun(tmp_path / "desk", topology).start()
     wait_for(lambda: run.client.ask(OMS, GetRouting()).rows[0]["up"], timeout=20, what=f"{SESSION} up")
     run.ports = ports  # for the counterparty
     return run
 
 
-def counterparty(run) -> RawFixClient:
+def counterparty(run):
+    if isinstance(run, InProcessRun):
+        return run.counterparty(run.ports["fix"], "TESTER")
     return RawFixClient(run.ports["fix"], "TESTER")
 
 
@@ -139,11 +152,16 @@ def replace_crossing_a_fill(run, cl, other: RawFixClient, fill_qty: int, new_qty
 
 
 def received(run) -> list[dict[int, str]]:
-    """ExecutionReports and OrderCancelRejects our session received, in wire order (status answers left out)."""
-    log = run.run_dir / "fix" / SESSION / "log" / f"FIX.4.4-{US}-VENUE.messages.current.log"
+    """ExecutionReports and OrderCancelRejects our session received, in wire order (status answers left out):
+    from its FIX message log, or in one process from its loopback link."""
+    if isinstance(run, InProcessRun):
+        texts = run.received(SESSION)
+    else:
+        log = run.run_dir / "fix" / SESSION / "log" / f"FIX.4.4-{US}-VENUE.messages.current.log"
+        texts = [line.split(" : ", 1)[-1] for line in log.read_text().splitlines()]
     out = []
-    for line in log.read_text().splitlines():
-        fields = dict(f.split("=", 1) for f in line.split(" : ", 1)[-1].split("\x01") if "=" in f)
+    for text in texts:
+        fields = dict(f.split("=", 1) for f in text.split("\x01") if "=" in f)
         msg = {int(k): v for k, v in fields.items() if k.isdigit()}
         if msg.get(49) == "VENUE" and msg.get(35) in ("8", "9") and msg.get(150) != "I":
             out.append(msg)
@@ -388,3 +406,20 @@ def test_C_3_c_replace_crosses_an_execution_requested_qty_below_cum_qty_is_amend
     *_, replaced = wait_matrix(run, ["New/New", "Trade/PartiallyFilled", "PendingReplace/PendingReplace",
                                      "Replaced/Filled"])
     assert (replaced[38], replaced[14], replaced[151]) == ("7", "7", "0")
+
+
+# ---- reconciliation ------------------------------------------------------------------------------------
+
+def test_a_reconciliation_after_a_disconnect_finds_what_the_venue_did_meanwhile(run):
+    cl = buy(run, 10)
+    wait_row(run, cl, status="New")
+    venue(run, "drop_connection", comp_id=US)
+    wait_row(run, cl, uncertain=True)  # the session is down: what becomes of the order is unknown
+    with counterparty(run) as other:
+        other.new_order("ACME", "2", 4, "100.00")  # fills 4 at the venue while we are away
+    r = wait_row(run, cl, status="PartiallyFilled", cum_qty=4, leaves_qty=6, uncertain=False)  # reconciled at logon
+    assert r["is_open"] and position(run) == (4, 100)
+    wait_for(lambda: run.client.ask(OMS, GetRouting()).rows[0]["up"], what=f"{SESSION} up again")
+    cxl = cancel(run, cl)
+    wait_row(run, cl, status="Canceled", cum_qty=4, leaves_qty=0, cl_ord_id=cxl)
+    assert position(run) == (4, 100)

@@ -1,5 +1,5 @@
 """Actors that misbehave in ways the runtime must handle (imported by test topologies)."""
-from vigil.actor import VigilActor
+from vigil.component import Component
 from vigil.config import Config
 
 
@@ -7,7 +7,7 @@ class FailsToStartConfig(Config):
     why: str = "venue unreachable"
 
 
-class FailsToStart(VigilActor):
+class FailsToStart(Component):
     config_class = FailsToStartConfig
 
     def on_start(self, config: FailsToStartConfig):

@@ -59,7 +59,7 @@ def running_venue(tmp_path, **settings):
 
 def _turn(core: VenueCore, timeout: float = 10.0) -> bool:
     """One turn of the venue's loop: pump if the wake-up fd is (or becomes) readable."""
-    if not select.select([core.wake_fd], [], [], timeout)[0]:
+    if not select.select(core.link.fds, [], [], timeout)[0]:
         return False
     core.pump()
     return True
@@ -92,7 +92,7 @@ class Inbox:
 
 def _send(core: VenueCore, client: RawFixClient, *messages: fix.Message) -> None:
     """Send, and wait until the venue's QuickFIX has taken them in (queued for its loop, not yet done)."""
-    session = fix.Session.lookupSession(core.bridge.sessions[next(iter(core.logged_on))])
+    session = fix.Session.lookupSession(core.link.sessions[next(iter(core.logged_on))])
     expected = session.getExpectedTargetNum() + len(messages)
     for m in messages:
         fix.Session.sendToTarget(m, client.app.session)

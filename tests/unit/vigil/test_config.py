@@ -107,10 +107,10 @@ def test_a_bare_msgspec_struct_config_class_needs_no_positional_order():
 # ---- in a topology ------------------------------------------------------------------------------
 
 MODULE = """
-from vigil.actor import VigilActor
+from vigil.component import Component
 from test_config import Desk
 
-class DeskActor(VigilActor):
+class DeskActor(Component):
     config_class = Desk
 """
 

@@ -402,7 +402,7 @@ def test_duplicate_ids_anywhere_in_the_tree_name_the_first_use():
     ("vigil_fixture_broken:Thing",
      "cannot import module 'vigil_fixture_broken': RuntimeError: boom at import"),
     (f"{A}:Countr", f"module '{A}' has no class 'Countr' (did you mean Counter?)"),
-    (f"{A}:NotAnActor", f"{A}:NotAnActor is not a subclass of thespian.actors.Actor"),
+    (f"{A}:NotAnActor", f"{A}:NotAnActor is neither a vigil.component.Component nor a thespian.actors.Actor"),
     (f"{A}:not_a_class", f"{A}:not_a_class is not a class (it is a function)"),
     ("__main__:Counter", "Thespian cannot create actor classes defined in __main__"),
     ("[a, b]", "expected a string, got a list"),
@@ -457,8 +457,8 @@ root:
         f"{p}:10: root/market.period: must be > 0, got 0",
         f"{p}:14: root/market/counter.restrat: unknown field (did you mean restart?)",
         f"{p}:15: root/market/counter.id: duplicate id 'counter' (first used at line 12)",
-        f"{p}:16: root/market/counter.start: {A}:NotAnActor is not a subclass of "
-        "thespian.actors.Actor",
+        f"{p}:16: root/market/counter.start: {A}:NotAnActor is neither a vigil.component.Component "
+        "nor a thespian.actors.Actor",
         f"{p}:17: root/market/risk.start: missing (a worker needs start: 'package.module:Class')",
     ]
     assert [x.line for x in info.value.problems] == [2, 4, 5, 10, 14, 15, 16, 17]

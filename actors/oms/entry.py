@@ -1,0 +1,176 @@
+"""Orders in: a SubmitOrder, CancelOrder or ReplaceOrder checked, routed, logged, then sent.
+
+Every order is logged PendingNew before it goes on the wire, every cancel or replace request
+before it is sent; a bad one is refused (Refused, with the reason in words) before anything
+changes. An order the venue has not answered for ack_timeout_s is asked about (a silent venue,
+a lost message). A command the session could not put on the wire (NotSent) comes back as the
+venue's refusal would have: a local reject of the order, or an OrderCancelReject of the request.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from actors.oms.effects import Effects
+from actors.oms.errors import OrderError
+from actors.oms.order import Order
+from actors.oms.reconciliation import Sessions
+from actors.oms.state import OmsState
+from vigil.clock import Clock
+from vigil.component import Refused
+from vocabulary.fix_codes import ExecType, OrdStatus, OrdType, Side, TimeInForce
+from vocabulary.orders import CancelOrder, OrderAccepted, OrderAcknowledged, ReplaceOrder, SubmitOrder
+from vocabulary.reports import ExecutionReport, OrderCancelReject
+from vocabulary.sessions import (
+    NewOrderSingle,
+    NotSent,
+    OrderCancelReplaceRequest,
+    OrderCancelRequest,
+    OrderStatusRequest,
+)
+
+_SIDES = {"buy": "1", "sell": "2", "1": "1", "2": "2"}
+_TYPES = {"limit": "2", "market": "1", "2": "2", "1": "1"}
+_TIFS = {"DAY": "0", "GTC": "1", "IOC": "3", "FOK": "4"}
+
+
+class OrderEntry:
+    def __init__(self, state: OmsState, sessions: Sessions, out: Effects, clock: Clock, *, default_account: str,
+                 ack_timeout_s: float) -> None:
+        self.state, self.sessions, self.out, self.clock = state, sessions, out, clock
+        self.default_account = default_account
+        self.ack_timeout_s = ack_timeout_s
+        self.ack_waiters: dict[str, Any] = {}
+        """ClOrdID -> who asked to hear of the venue's first answer (SubmitOrder.wait_ack)."""
+        self.unacked: dict[str, float] = {}
+        """ClOrdID -> when we last heard nothing about it (monotonic)."""
+
+    def submit(self, cmd: SubmitOrder, sender: Any) -> None:
+        """Log and send a new order; the sender hears OrderAccepted, or with wait_ack the venue's answer."""
+        accepted = self._submit(cmd)
+        if cmd.wait_ack:
+            self.ack_waiters[accepted.cl_ord_id] = sender
+            self.acknowledge(accepted.cl_ord_id)  # a NotSent may already have settled it
+        else:
+            self.out.reply(sender, accepted)
+
+    def _submit(self, cmd: SubmitOrder) -> OrderAccepted:
+        side, ord_type = _SIDES.get(str(cmd.side).lower()), _TYPES.get(str(cmd.ord_type).lower())
+        tif = _TIFS.get(str(cmd.tif).upper())
+        if side is None or ord_type is None or tif is None:
+            bad = "side" if side is None else "type" if ord_type is None else "tif"
+            value = {"side": cmd.side, "type": cmd.ord_type, "tif": cmd.tif}[bad]
+            raise Refused(f"unknown {bad} {value!r}")
+        self.refuse_if_halted(cmd.symbol)
+        qty = _decimal(cmd.qty, "qty")
+        price = _decimal(cmd.price, "price") if cmd.price is not None else None
+        if ord_type == "2" and price is None:
+            raise Refused("a limit order needs a price")
+        session = self.sessions.route(cmd.session, cmd.symbol, side)
+        cl_ord_id = self.state.ids.next()
+        try:
+            order = self.state.blotter.submit(
+                cl_ord_id, account=cmd.account or self.default_account, strategy=cmd.strategy, session=session,
+                symbol=cmd.symbol, side=Side.parse(side), ord_type=OrdType.parse(ord_type), tif=TimeInForce.parse(tif),
+                qty=qty, price=price if ord_type == "2" else None)
+        except (OrderError, ValueError) as err:
+            raise Refused(str(err)) from None
+        self.out.persist(order.created_event())
+        self.out.send(session, NewOrderSingle(cl_ord_id, cmd.symbol, side, str(qty), ord_type,
+                                              str(price) if ord_type == "2" else None, tif, order.account))
+        self.unacked[cl_ord_id] = self.clock.monotonic()
+        return OrderAccepted(cl_ord_id, session)
+
+    def cancel(self, cmd: CancelOrder, request_id: str | None = None) -> OrderAccepted:
+        """request_id: one chosen already (a corporate action's adjustment, logged before it)."""
+        order = self.order(cmd.cl_ord_id)
+        request_id = request_id or self.state.ids.next()
+        try:
+            event = self.state.blotter.request_cancel(order.cl_ord_id, request_id)
+        except OrderError as err:
+            raise Refused(f"cannot cancel {cmd.cl_ord_id}: {err}") from None
+        self.out.persist(event)
+        self.out.send(order.session, OrderCancelRequest(request_id, order.cl_ord_id, order.order_id, order.symbol,
+                                                        order.side.value, str(order.qty)))
+        return OrderAccepted(request_id, order.session)
+
+    def replace(self, cmd: ReplaceOrder, adjustment_id: str | None = None) -> OrderAccepted:
+        """adjustment_id: the request id of the OMS's own adjustment for a corporate action, which is not
+        a trading decision and so goes through a halt."""
+        order = self.order(cmd.cl_ord_id)
+        if adjustment_id is None:
+            self.refuse_if_halted(order.symbol)
+        qty = _decimal(cmd.qty, "qty") if cmd.qty is not None else None
+        price = _decimal(cmd.price, "price") if cmd.price is not None else None
+        if qty is None and price is None:
+            raise Refused("a replace needs a new qty or price")
+        request_id = adjustment_id or self.state.ids.next()
+        try:
+            event = self.state.blotter.request_replace(order.cl_ord_id, request_id, qty, price)
+        except OrderError as err:
+            raise Refused(f"cannot replace {cmd.cl_ord_id}: {err}") from None
+        self.out.persist(event)
+        new_qty, new_price = qty or order.qty, price or order.price
+        self.out.send(order.session, OrderCancelReplaceRequest(
+            request_id, order.cl_ord_id, order.order_id, order.symbol, order.side.value, str(new_qty),
+            order.ord_type.value, str(new_price) if new_price is not None else None, order.tif.value, order.account))
+        return OrderAccepted(request_id, order.session)
+
+    def order(self, cl_ord_id: str) -> Order:
+        order = self.state.blotter.find(cl_ord_id)
+        if order is None:
+            raise Refused(f"unknown order {cl_ord_id!r}")
+        return order
+
+    def refuse_if_halted(self, symbol: str) -> None:
+        reason = self.state.reference.halted(symbol)
+        if reason is not None:
+            raise Refused(f"{symbol} is halted ({reason}): no new orders or replaces until it is resumed")
+
+    # ---- answers -----------------------------------------------------------------
+    def acknowledge(self, cl_ord_id: str) -> None:
+        """Tell whoever waits for the venue's first answer to this order, once there is one."""
+        waiter = self.ack_waiters.get(cl_ord_id)
+        order = self.state.blotter.find(cl_ord_id) if waiter is not None else None
+        if order is not None and order.status is not OrdStatus.PENDING_NEW:
+            del self.ack_waiters[cl_ord_id]
+            self.out.reply(waiter, OrderAcknowledged(cl_ord_id, order.status.label, order.reason))
+
+    def chase_unacknowledged(self) -> None:
+        now = self.clock.monotonic()
+        for cl_ord_id, since in list(self.unacked.items()):
+            order = self.state.blotter.find(cl_ord_id)
+            if order is None or order.status is not OrdStatus.PENDING_NEW:
+                del self.unacked[cl_ord_id]
+            elif now - since >= self.ack_timeout_s and order.session in self.sessions.up:
+                self.unacked[cl_ord_id] = now  # ask again after another timeout, not on every check
+                self.out.send(order.session, OrderStatusRequest(cl_ord_id, order.order_id, order.symbol,
+                                                                order.side.value))
+
+    def not_sent(self, msg: NotSent) -> ExecutionReport | OrderCancelReject | None:
+        """Log the local refusal a command that never reached the venue amounts to; returns it."""
+        order = self.state.blotter.find(msg.cl_ord_id)
+        if order is None:
+            return None
+        if order.cl_ord_id == msg.cl_ord_id and order.status is OrdStatus.PENDING_NEW:
+            record = ExecutionReport(exec_id=f"local-{msg.cl_ord_id}", exec_type=ExecType.REJECTED,
+                                     ord_status=OrdStatus.REJECTED, cl_ord_id=msg.cl_ord_id, symbol=order.symbol,
+                                     side=order.side, order_qty=order.qty, cum_qty=0, leaves_qty=0, avg_px=0,
+                                     text=f"not sent: {msg.reason}")
+        else:
+            record = OrderCancelReject(cl_ord_id=msg.cl_ord_id, orig_cl_ord_id=order.cl_ord_id,
+                                       order_id=order.order_id, text=f"not sent: {msg.reason}",
+                                       response_to="2" if order.status is OrdStatus.PENDING_REPLACE else "1")
+        self.out.persist(record.to_dict())
+        self.acknowledge(msg.cl_ord_id)
+        return record
+
+
+def _decimal(text: Any, what: str) -> Decimal:
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation:
+        raise Refused(f"{what} {text!r} is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise Refused(f"{what} must be positive, got {text}")
+    return value

@@ -1,0 +1,192 @@
+"""An actor's logic as a component: plain Python that any runner can drive (GUIDE convention 13).
+
+A component is what a topology's worker `start` names. It gets everything from its runner,
+`self.runtime`: the clock, the state store (through `persist`), the peers it sends to, timers,
+the tree's history. Two runners exist:
+
+    vigil.actor.ComponentActor   live: one Thespian actor (one OS process) per component, Redis,
+                                 ZeroMQ lanes, QuickFIX sockets
+    vigil.inprocess.InProcess    every component in one process on a SimClock, an in-memory or Redis
+                                 store, direct delivery in order: no sockets, no threads
+
+A subclass names its config class and fills in hooks:
+
+    on_start(config)      build domain objects from the config; no side effects yet
+    restore(snapshot)     load state from a snapshot
+    apply(event, seq)     apply one logged event (on replay and after `persist`)
+    snapshot()            state to snapshot, or None for "never snapshot"
+    snapshot_rows()       rows changed since the last snapshot, for state too big to write whole
+    restore_rows(rows)    load those rows back (before the events after the snapshot are replayed)
+    on_running()          recovery completed: side effects may begin
+    on_message(msg, sender), on_wakeup(payload), on_stop()
+    watched_fds(), on_ready_fds(fds)   sockets and pipes to be woken for (live)
+
+and uses the services below: `persist(event)` before acknowledging anything, `tell`/`reply` to
+send, `address_of(id)` for a peer, `wakeup_after(delay, payload)` for a timer, `event(what, ...)`
+for the tree's history (alerts included), `set_state` for running/degraded. A handler turns a
+message down by raising `Refused`; its sender is answered with a `Refusal`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from vigil.clock import Clock
+from vigil.config import Config, NoConfig
+from vigil.errors import VigilError
+from vigil.lifecycle import State
+
+
+class Refused(VigilError):
+    """Raised by a handler to turn a message down without crashing; the sender is answered with it."""
+
+
+class Runtime(Protocol):
+    """What a runner gives the component it runs."""
+
+    path: str
+    """Position in the tree, e.g. "root/trading/oms"."""
+    id: str
+    clock: Clock
+    incarnation: int
+    """How many times this component was started before (0 on its first start)."""
+    topology_dir: Path
+    """Where a relative file named in the config is: beside the topology file."""
+    run_dir: Path
+    state: State
+
+    def persist(self, event: Any) -> int: ...
+    def tell(self, address: Any, msg: Any, on_refused: Callable[[Refused], None] | None = None) -> None: ...
+    def address_of(self, actor_id: str) -> Any: ...
+    def wakeup_after(self, delay: timedelta, payload: Any) -> None: ...
+    def set_state(self, state: State) -> None: ...
+    def event(self, what: str, **detail: Any) -> None: ...
+    def advertise(self, **fields: Any) -> None: ...
+
+    sockets: bool
+    """Whether a component may open sockets of its own (live: yes; in one process: no)."""
+
+    def fix_link(self, kind: str, sessions: list, work_dir: Path, *, log: bool = True,
+                 logon_check: Callable[[str], str | None] | None = None) -> Any:
+        """FIX sessions (vigil.fix.link): QuickFIX over TCP live, a loopback in one process."""
+
+
+class Component:
+    config_class: type[Config] = NoConfig
+    """What `config:` in the topology may say (vigil.config); on_start gets one of these."""
+    role: str = ""
+    """What this component is (vocabulary.roles): how the CLI finds it, whatever the class is named."""
+    snapshot_every = 100
+    """Events between two snapshots."""
+    fast_lane = False
+    """Live: take messages on a ZeroMQ lane too (vigil.lane), for components on the order path."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    # ---- who and where -----------------------------------------------
+    @property
+    def path(self) -> str:
+        return self.runtime.path
+
+    @property
+    def id(self) -> str:
+        return self.runtime.id
+
+    @property
+    def clock(self) -> Clock:
+        return self.runtime.clock
+
+    @property
+    def incarnation(self) -> int:
+        return self.runtime.incarnation
+
+    @property
+    def topology_dir(self) -> Path:
+        return self.runtime.topology_dir
+
+    @property
+    def run_dir(self) -> Path:
+        return self.runtime.run_dir
+
+    @property
+    def state(self) -> State:
+        return self.runtime.state
+
+    # ---- hooks -------------------------------------------------------
+    def on_start(self, config: Config) -> None:
+        pass
+
+    def restore(self, snapshot: Any) -> None:
+        pass
+
+    def apply(self, event: Any, seq: int) -> None:
+        pass
+
+    def snapshot(self) -> Any:
+        return None
+
+    def snapshot_due(self, events_since: int) -> bool:
+        """Whether to snapshot now, `events_since` events after the last one."""
+        return events_since >= self.snapshot_every
+
+    def snapshot_rows(self) -> dict[str, Any]:
+        """Rows changed since the last snapshot (key -> state, None when gone), stored with it."""
+        return {}
+
+    def restore_rows(self, rows: Mapping[str, Any]) -> None:
+        pass
+
+    def on_running(self) -> None:
+        pass
+
+    def on_message(self, msg: Any, sender: Any) -> None:
+        raise Refused(f"{self.path} does not handle {type(msg).__name__}")
+
+    def on_wakeup(self, payload: Any) -> None:
+        pass
+
+    def on_stop(self) -> None:
+        pass
+
+    def watched_fds(self) -> list[int]:
+        """File descriptors whose readiness should wake this component (sockets, pipes)."""
+        return []
+
+    def on_ready_fds(self, fds: list[int]) -> None:
+        pass
+
+    # ---- services ----------------------------------------------------
+    def persist(self, event: Any) -> int:
+        """Make `event` durable, then apply it; returns its sequence number."""
+        return self.runtime.persist(event)
+
+    def tell(self, address: Any, msg: Any, on_refused: Callable[[Refused], None] | None = None) -> None:
+        """Send to a peer's address (from `address_of`, or a message's sender). A peer that cannot be
+        reached is reported to `on_refused`, or logged."""
+        self.runtime.tell(address, msg, on_refused)
+
+    def reply(self, sender: Any, msg: Any) -> None:
+        """Answer whoever asked; one who is gone is nobody left to tell."""
+        self.runtime.tell(sender, msg, None)
+
+    def address_of(self, actor_id: str) -> Any:
+        """The current address of the actor with this id; Refused if there is none."""
+        return self.runtime.address_of(actor_id)
+
+    def wakeup_after(self, delay: timedelta, payload: Any) -> None:
+        """on_wakeup(payload) once `delay` has passed on the runner's clock."""
+        self.runtime.wakeup_after(delay, payload)
+
+    def set_state(self, state: State) -> None:
+        self.runtime.set_state(state)
+
+    def event(self, what: str, **detail: Any) -> None:
+        """Into the tree's history: what `vigil status`, alerts and drill reports read."""
+        self.runtime.event(what, **detail)
+
+    def advertise(self, **fields: Any) -> None:
+        """Make something about this component findable by others (an endpoint, in the registry)."""
+        self.runtime.advertise(**fields)

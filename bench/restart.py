@@ -70,7 +70,7 @@ def baseline_spawn_ms(admin_port: int, runs: int) -> list[float]:
     out = []
     for _ in range(runs):
         t0 = time.perf_counter_ns()
-        actor = asys.createActor("actors.counter.Counter")
+        actor = asys.createActor("vigil.actor.ComponentActor")  # a Vigil actor process, not yet given work
         asys.ask(actor, Ping(1), 10)
         out.append((time.perf_counter_ns() - t0) / 1e6)
         asys.tell(actor, ActorExitRequest())

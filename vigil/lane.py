@@ -12,7 +12,9 @@ sender, lost if the receiver dies with them unread. The sender learns of a
 peer that is gone (no connection within CONNECT_TIMEOUT_S) as `Unreachable`,
 which actors turn into a refusal, as they do for any message they could not
 deliver. Frames name their recipient, so a message reaching a stranger that
-reused a dead actor's port is dropped, not acted on.
+reused a dead actor's port is dropped, not acted on. A frame is msgpack, its
+message a vigil.wire.Message: encoding and decoding one costs about a
+microsecond, where pickle cost some 35 us for an execution report.
 
 ZeroMQ's socket fd is edge-triggered: after a wake-up the socket must be
 read until it is empty, or the rest waits for a wake-up that never comes.
@@ -26,17 +28,20 @@ while one is due, Thespian skips its select() and so its sockets.)
 from __future__ import annotations
 
 import logging
-import pickle
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import zmq
 
 from vigil.errors import VigilError
 from vigil.wakeup import WakeupPipe
+from vigil.wire import Codec, Message
 
 log = logging.getLogger("vigil.lane")
+_FRAMES = Codec(tuple[str, str | None, str, str, Message])
+"""(recipient's path, traceparent, sender's endpoint, sender's path, message)"""
 
 CONNECT_TIMEOUT_S = 0.5
 GONE_FOR_S = 5.0  # a peer found gone is not waited for again this soon (a dead asker, many replies)
@@ -98,18 +103,21 @@ class Lane:
             except zmq.Again:
                 break
             try:
-                to, message, traceparent, sender = pickle.loads(frame)
-            except Exception as exc:  # noqa: BLE001 - a bad frame must not take the actor down
+                to, traceparent, endpoint, path, message = _FRAMES.decode(frame)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:  # must not take the actor down
                 log.warning("%s: undecodable lane frame dropped: %s", self.address.path, exc)
                 continue
             if to != self.address.path:
                 log.warning("%s: lane message for %s dropped (a reused port?)", self.address.path, to)
                 continue
-            out.append(Delivery(message, traceparent, sender))
+            out.append(Delivery(message, traceparent, LaneAddress(endpoint, path)))
         return out
 
     def send(self, to: LaneAddress, message: Any, traceparent: str | None = None) -> None:
-        frame = pickle.dumps((to.path, message, traceparent, self.address), protocol=pickle.HIGHEST_PROTOCOL)
+        if not isinstance(message, Message):
+            raise TypeError(f"{type(message).__name__} is not a vigil.wire.Message: it cannot go on a lane")
+        me = self.address
+        frame = _FRAMES.encode((to.path, traceparent, me.endpoint, me.path, message))
         sock = self._peers.get(to.endpoint)
         if sock is None:
             if time.monotonic() - self._gone.get(to.endpoint, float("-inf")) < GONE_FOR_S:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from msgspec.structs import fields, force_setattr
+from msgspec.structs import force_setattr
 
 from vigil.wire import Message
 from vocabulary.fix_codes import (
@@ -115,9 +115,9 @@ class ExecutionReport(Message, frozen=True, kw_only=True):
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"event": "execution_report"}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = to_json(value) if f.name in _DECIMALS else (
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            out[name] = to_json(value) if name in _DECIMALS else (
                 value.value if isinstance(value, Enum) else value)
         return out
 
@@ -159,9 +159,9 @@ class OrderCancelReject(Message, frozen=True, kw_only=True):
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"event": "order_cancel_reject"}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = value.value if isinstance(value, Enum) else value
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            out[name] = value.value if isinstance(value, Enum) else value
         return out
 
     @classmethod

@@ -6,9 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Callable
 
-import msgspec
-
-from cli.tables import actor_paths, print_table
+from cli.tables import actor_paths, ask_each, print_table
 from vigil.errors import VigilError
 from vocabulary import roles
 
@@ -48,13 +46,8 @@ def _feed_path(client, feed: str) -> str:
 def cmd_feeds(args: argparse.Namespace, client) -> int:
     from vocabulary.feeds import GetFeedStatus
 
-    rows = []
-    for path in actor_paths(client, roles.FEED, "market-data feed"):
-        try:
-            rows.append(msgspec.structs.asdict(client.ask(path, GetFeedStatus(), timeout=3.0)))
-        except VigilError as err:
-            rows.append({"feed": path.rsplit("/", 1)[-1], "path": path, "state": "not answering",
-                         "last_switch": str(err)})
+    rows = ask_each(client, roles.FEED, "market-data feed", GetFeedStatus(), lambda path, err: {
+        "feed": path.rsplit("/", 1)[-1], "path": path, "state": "not answering", "last_switch": str(err)})
     if args.json:
         print(json.dumps({"feeds": rows}, indent=2))
         return 0

@@ -6,8 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Callable
 
-from cli.tables import actor_paths, print_table
-from vocabulary import roles
+from cli.tables import print_table, the_oms
 
 
 def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handler: Callable) -> None:
@@ -35,7 +34,7 @@ def _utc(ns: int | None) -> str | None:
 def cmd_halt(args: argparse.Namespace, client) -> int:
     from vocabulary.oms import HaltSymbol, ResumeSymbol
 
-    oms = actor_paths(client, roles.OMS, "OMS")[0]
+    oms = the_oms(client)
     reason = getattr(args, "reason", None)
     client.ask(oms, HaltSymbol(args.symbol, reason) if reason is not None else ResumeSymbol(args.symbol))
     print(f"{args.symbol} {'halted' if reason is not None else 'resumed'}")
@@ -45,7 +44,7 @@ def cmd_halt(args: argparse.Namespace, client) -> int:
 def cmd_halts(args: argparse.Namespace, client) -> int:
     from vocabulary.oms import GetHalts
 
-    rows = list(client.ask(actor_paths(client, roles.OMS, "OMS")[0], GetHalts()).rows)
+    rows = list(client.ask(the_oms(client), GetHalts()).rows)
     if args.json:
         print(json.dumps({"halts": rows}, indent=2))
         return 0
@@ -60,7 +59,7 @@ def cmd_halts(args: argparse.Namespace, client) -> int:
 def cmd_actions(args: argparse.Namespace, client) -> int:
     from vocabulary.oms import GetCorporateActions, ReloadCorporateActions
 
-    oms = actor_paths(client, roles.OMS, "OMS")[0]
+    oms = the_oms(client)
     if args.verb == "reload":
         client.ask(oms, ReloadCorporateActions())
     rows = list(client.ask(oms, GetCorporateActions()).rows)

@@ -1,9 +1,13 @@
 """What the operator CLI commands share: finding actors by role, and printing tables."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from vigil.errors import VigilError
+from vocabulary import roles
 
 
 def actor_paths(client, role: str, what: str) -> list[str]:
@@ -12,6 +16,22 @@ def actor_paths(client, role: str, what: str) -> list[str]:
     if not paths:
         raise VigilError(f"the running topology has no {what}")
     return paths
+
+
+def the_oms(client) -> str:
+    return actor_paths(client, roles.OMS, "OMS")[0]
+
+
+def ask_each(client, role: str, what: str, msg: Any, unanswered: Callable[[str, VigilError], dict]) -> list[dict]:
+    """Each actor of a role asked `msg`, its answer as a row; one that does not answer, the row `unanswered`
+    makes of its path and the error."""
+    rows = []
+    for path in actor_paths(client, role, what):
+        try:
+            rows.append(msgspec.structs.asdict(client.ask(path, msg, timeout=3.0)))
+        except VigilError as err:
+            rows.append(unanswered(path, err))
+    return rows
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:

@@ -5,8 +5,7 @@ import argparse
 import json
 from typing import Callable
 
-from cli.tables import actor_paths, print_table
-from vigil.errors import VigilError
+from cli.tables import ask_each, print_table, the_oms
 from vocabulary import roles
 
 
@@ -45,7 +44,7 @@ def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handle
 def cmd_orders(args: argparse.Namespace, client) -> int:
     from vocabulary.oms import GetOrders
 
-    oms = actor_paths(client, roles.OMS, "OMS")[0]
+    oms = the_oms(client)
     rows = list(client.ask(oms, GetOrders(open_only=args.open)).rows)
     if args.json:
         print(json.dumps({"orders": rows}, indent=2))
@@ -61,7 +60,7 @@ def cmd_orders(args: argparse.Namespace, client) -> int:
 def cmd_positions(args: argparse.Namespace, client) -> int:
     from vocabulary.oms import GetPositions
 
-    oms = actor_paths(client, roles.OMS, "OMS")[0]
+    oms = the_oms(client)
     rows = list(client.ask(oms, GetPositions()).rows)
     if args.json:
         print(json.dumps({"positions": rows}, indent=2))
@@ -72,16 +71,10 @@ def cmd_positions(args: argparse.Namespace, client) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace, client) -> int:
-    import msgspec
-
     from vocabulary.sessions import GetSessionStatus
 
-    rows = []
-    for path in actor_paths(client, roles.BROKER_SESSION, "broker session"):
-        try:
-            rows.append(msgspec.structs.asdict(client.ask(path, GetSessionStatus(), timeout=3.0)))
-        except VigilError as err:
-            rows.append({"session": path.rsplit("/", 1)[-1], "logged_on": False, "last_error": str(err)})
+    rows = ask_each(client, roles.BROKER_SESSION, "broker session", GetSessionStatus(), lambda path, err: {
+        "session": path.rsplit("/", 1)[-1], "logged_on": False, "last_error": str(err)})
     if args.json:
         print(json.dumps({"sessions": rows}, indent=2))
         return 0
@@ -95,7 +88,7 @@ def cmd_sessions(args: argparse.Namespace, client) -> int:
 def cmd_order(args: argparse.Namespace, client) -> int:
     from vocabulary.orders import CancelOrder, ReplaceOrder, SubmitOrder
 
-    oms = actor_paths(client, roles.OMS, "OMS")[0]
+    oms = the_oms(client)
     if args.verb == "new":
         msg = SubmitOrder(symbol=args.symbol, side=args.side, qty=args.qty, price=args.price, ord_type=args.type,
                        tif=args.tif, session=args.session, strategy=args.strategy, account=args.account)

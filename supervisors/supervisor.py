@@ -23,6 +23,7 @@ from vigil.actor import ComponentActor, VigilActor
 from vigil.component import Component
 from vigil.lifecycle import State
 from vigil.messages import ActorReady, ActorStartFailed, Done, InitActor, Ping, Pong, Shutdown
+from vigil.procs import pid_alive
 from vigil.topology import import_start
 from vocabulary import roles
 
@@ -212,7 +213,10 @@ class Supervisor(VigilActor):
     def on_child_exited(self, msg: ChildActorExited) -> None:
         child = self._child_at(msg.childAddress)
         if child is None:
-            return  # an earlier incarnation, already handled
+            return  # an earlier incarnation, already handled (or found dead by its pid)
+        self._exited(child)
+
+    def _exited(self, child: _Child) -> None:
         index = self.children.index(child)
         was, child.status, child.address, child.pid = child.status, "down", None, None
         recorded = self.registry.get(child.spec.path).get("exit", "")
@@ -280,7 +284,12 @@ class Supervisor(VigilActor):
     # ---- liveness ----------------------------------------------------
     def _heartbeat(self) -> None:
         now = self.clock.monotonic()
-        for child in self.children:
+        for child in list(self.children):
+            if child.status in ("running", "stopping") and child.pid and not pid_alive(child.pid):
+                # Thespian now and then loses the notice of a child's death (seen with a SIGKILL): its
+                # process is what says it is gone
+                self._exited(child)
+                continue
             if child.status != "running":
                 continue
             hb = child.spec.heartbeat

@@ -1,15 +1,9 @@
-import sys
-from pathlib import Path
-
+"""Fixtures every test may use: a private redis-server, and live Vigil runs (tests.support.harness)."""
 import pytest
 import redis
 
-SUPPORT = Path(__file__).parent / "support"
-sys.path.insert(0, str(SUPPORT))
-
-from harness import VigilRuns  # noqa: E402
-
-from vigil.redis_server import RedisServer  # noqa: E402
+from tests.support.harness import VigilRuns
+from vigil.redis_server import RedisServer
 
 
 @pytest.fixture

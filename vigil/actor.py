@@ -22,7 +22,7 @@ import logging
 import os
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from thespian.actors import (
 
 from vigil import telemetry
 from vigil.clock import Clock, LiveClock
-from vigil.component import Component, Refused
+from vigil.component import Component, Hooks, Refused
 from vigil.config import Config, NoConfig
 from vigil.journal import Journal
 from vigil.lane import Lane, LaneAddress, Unreachable
@@ -59,56 +59,17 @@ CRASH_EXIT_CODE = 70
 CRASH_LOG = "crashes.log"
 
 
-class VigilActor(Actor):
+class VigilActor(Actor, Hooks):
+    """The hooks of vigil.component.Hooks, called by this Thespian loop."""
+
     config_class: type[Config] = NoConfig
     role: str = ""
-    snapshot_every = 100
     fast_lane = False
     _outbox: list | None = None
     """What handlers sent during a batch, held until the batch's events are committed."""
     lane: Lane | None = None
 
-    # ---- hooks (a component's: see vigil.component) -------------------
-    def on_start(self, config: Any) -> None:
-        pass
-
-    def restore(self, snapshot: Any) -> None:
-        pass
-
-    def apply(self, event: Any, seq: int) -> None:
-        pass
-
-    def snapshot(self) -> Any:
-        return None
-
-    def snapshot_due(self, events_since: int) -> bool:
-        return events_since >= self.snapshot_every
-
-    def snapshot_rows(self) -> dict[str, Any]:
-        return {}
-
-    def restore_rows(self, rows: Mapping[str, Any]) -> None:
-        pass
-
-    def on_running(self) -> None:
-        pass
-
-    def on_message(self, msg: Any, sender: Any) -> None:
-        raise Refused(f"{self.path} does not handle {type(msg).__name__}")
-
-    def on_wakeup(self, payload: Any) -> None:
-        pass
-
     def on_child_exited(self, msg: ChildActorExited) -> None:
-        pass
-
-    def on_stop(self) -> None:
-        pass
-
-    def watched_fds(self) -> list[int]:
-        return []
-
-    def on_ready_fds(self, fds: list[int]) -> None:
         pass
 
     # ---- services (a component's Runtime) -------------------------------

@@ -73,49 +73,12 @@ class Runtime(Protocol):
         """FIX sessions (vigil.fix.link): QuickFIX over TCP live, a loopback in one process."""
 
 
-class Component:
-    config_class: type[Config] = NoConfig
-    """What `config:` in the topology may say (vigil.config); on_start gets one of these."""
-    role: str = ""
-    """What this component is (vocabulary.roles): how the CLI finds it, whatever the class is named."""
+class Hooks:
+    """What a runner calls; the defaults do nothing (an actor of the runtime, vigil.actor.VigilActor, has them too)."""
+
     snapshot_every = 100
     """Events between two snapshots."""
-    fast_lane = False
-    """Live: take messages on a ZeroMQ lane too (vigil.lane), for components on the order path."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-
-    # ---- who and where -----------------------------------------------
-    @property
-    def path(self) -> str:
-        return self.runtime.path
-
-    @property
-    def id(self) -> str:
-        return self.runtime.id
-
-    @property
-    def clock(self) -> Clock:
-        return self.runtime.clock
-
-    @property
-    def incarnation(self) -> int:
-        return self.runtime.incarnation
-
-    @property
-    def topology_dir(self) -> Path:
-        return self.runtime.topology_dir
-
-    @property
-    def run_dir(self) -> Path:
-        return self.runtime.run_dir
-
-    @property
-    def state(self) -> State:
-        return self.runtime.state
-
-    # ---- hooks -------------------------------------------------------
     def on_start(self, config: Config) -> None:
         pass
 
@@ -157,6 +120,48 @@ class Component:
 
     def on_ready_fds(self, fds: list[int]) -> None:
         pass
+
+
+
+class Component(Hooks):
+    config_class: type[Config] = NoConfig
+    """What `config:` in the topology may say (vigil.config); on_start gets one of these."""
+    role: str = ""
+    """What this component is (vocabulary.roles): how the CLI finds it, whatever the class is named."""
+    fast_lane = False
+    """Live: take messages on a ZeroMQ lane too (vigil.lane), for components on the order path."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    # ---- who and where -----------------------------------------------
+    @property
+    def path(self) -> str:
+        return self.runtime.path
+
+    @property
+    def id(self) -> str:
+        return self.runtime.id
+
+    @property
+    def clock(self) -> Clock:
+        return self.runtime.clock
+
+    @property
+    def incarnation(self) -> int:
+        return self.runtime.incarnation
+
+    @property
+    def topology_dir(self) -> Path:
+        return self.runtime.topology_dir
+
+    @property
+    def run_dir(self) -> Path:
+        return self.runtime.run_dir
+
+    @property
+    def state(self) -> State:
+        return self.runtime.state
 
     # ---- services ----------------------------------------------------
     def persist(self, event: Any) -> int:

@@ -41,10 +41,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from harness import wait_for
-from inprocess_run import InProcessRun
-from topologies import trading
 
+from tests.support.harness import wait_for
+from tests.support.inprocess_run import InProcessRun
+from tests.support.topologies import trading
 from venues.participant import RawFixClient
 from vigil.errors import VigilError
 from vigil.procs import free_port

@@ -1,7 +1,7 @@
 """A configured backoff delays a restart; jitter keeps it within its bounds."""
 from __future__ import annotations
 
-from topologies import supervisor, topology, worker
+from tests.support.topologies import supervisor, topology, worker
 
 
 def _ms(event_id: bytes) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from harness import run_cli
 
+from tests.support.harness import run_cli
 from vigil.procs import free_port
 
 VENUE = """\

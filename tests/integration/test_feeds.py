@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 
 import pytest
 import zmq
-from harness import wait_for
-from market_files import corrupted_copy, eurusd_quotes, write_usdjpy_day
 
 from actors.feed.recording import read_csv_quotes
+from tests.support.harness import wait_for
+from tests.support.market_files import corrupted_copy, eurusd_quotes, write_usdjpy_day
 from vigil.procs import free_port
 from vocabulary.feeds import GetFeedStatus
 from vocabulary.market_data import QUOTE, Quote, Trade, decode, encode

@@ -4,9 +4,8 @@ from __future__ import annotations
 import json
 import socket
 
-from harness import run_cli, wait_for
-from topologies import supervisor, topology, worker
-
+from tests.support.harness import run_cli, wait_for
+from tests.support.topologies import supervisor, topology, worker
 from vigil.messages import InjectFault
 from vocabulary.counter import GetCount, Increment
 
@@ -71,7 +70,7 @@ def test_a_child_that_ignores_shutdown_is_killed_after_its_timeout(vigil):
 
 
 def test_up_names_the_actor_that_did_not_start_and_why(vigil):
-    run = vigil(topology([worker("ok"), worker("venue", start="testbed_actors:FailsToStart",
+    run = vigil(topology([worker("ok"), worker("venue", start="tests.support.testbed_actors:FailsToStart",
                                                  config="{why: 'no route to 10.9.9.9'}"), worker("never")]))
     up = run.up()
     assert up.returncode == 1

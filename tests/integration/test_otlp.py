@@ -4,9 +4,8 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import wait_for
-from topologies import topology, worker
-
+from tests.support.harness import wait_for
+from tests.support.topologies import topology, worker
 from vocabulary.counter import Increment
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from harness import wait_for
-from topologies import trading
 
+from tests.support.harness import wait_for
+from tests.support.topologies import trading
 from venues.participant import RawFixClient
 from vigil.procs import free_port
 from vocabulary.oms import GetOrders, GetPositions, GetRouting

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 import zmq
-from harness import wait_for
-from test_trading import OMS, new, order, ready, wait_status
-from topologies import trading
 
+from tests.integration.test_trading import OMS, new, order, ready, wait_status
+from tests.support.harness import wait_for
+from tests.support.topologies import trading
 from venues.participant import RawFixClient
 from vigil.errors import VigilError
 from vigil.procs import free_port

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from harness import wait_for
-from topologies import supervisor, topology, worker
 
+from tests.support.harness import wait_for
+from tests.support.topologies import supervisor, topology, worker
 from vigil.messages import InjectFault
 from vocabulary.counter import Count, GetCount, Increment
 

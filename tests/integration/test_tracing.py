@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import json
 
-from harness import wait_for
-from topologies import topology, worker
-
+from tests.support.harness import wait_for
+from tests.support.topologies import topology, worker
 from vigil import telemetry
 from vocabulary.counter import Increment
 

@@ -5,9 +5,9 @@ import json
 from decimal import Decimal
 
 import pytest
-from harness import wait_for
-from topologies import trading
 
+from tests.support.harness import wait_for
+from tests.support.topologies import trading
 from venues.participant import RawFixClient
 from vigil import telemetry
 from vigil.errors import VigilError
@@ -419,3 +419,15 @@ def test_an_order_whose_log_write_fails_never_reaches_the_venue(vigil, ports):
     ready(run, sessions=("fix-a",))
     cl = new(run, price="90.00", session="fix-a")  # recovered from Redis, it takes orders again
     assert wait_status(run, cl, "New")["order_id"]
+
+
+def test_the_cli_finds_the_oms_by_the_role_it_declares_whatever_its_class_is_named(vigil):
+    run = vigil("vigil: {name: t}\nroot:\n  children:\n    - id: desk-oms\n"
+                "      start: tests.support.testbed_actors:DeskOms\n      config: {sessions: [{id: fix-a}]}\n").start()
+    orders = run.cli("orders", "--json", "--run-dir", str(run.run_dir))
+    assert orders.returncode == 0, orders.stderr
+    assert json.loads(orders.stdout) == {"orders": []}
+    halted = run.cli("halt", "ACME", "--reason", "renamed class", "--run-dir", str(run.run_dir))
+    assert (halted.returncode, halted.stdout.strip()) == (0, "ACME halted")
+    sessions = run.cli("sessions", "--run-dir", str(run.run_dir))
+    assert sessions.returncode == 1 and "the running topology has no broker session" in sessions.stderr

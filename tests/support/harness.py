@@ -14,7 +14,8 @@ from typing import Any, Callable
 from vigil.client import VigilClient
 from vigil.procs import free_port, kill_and_wait, pid_alive, processes_of_run
 
-SUPPORT = Path(__file__).parent
+REPO = Path(__file__).resolve().parents[2]
+"""On the PYTHONPATH of every run, so that a topology can name the tests' own actors (tests.support...)."""
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
@@ -41,7 +42,7 @@ class VigilRun:
         self.topology.write_text(textwrap.dedent(topology))
         self.run_dir = root / "run"
         self.admin_port = free_port()
-        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SUPPORT), os.environ.get("PYTHONPATH", "")])}
+        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
         self.env.pop("VIGIL_REDIS_URL", None)
         if redis_url:
             self.env["VIGIL_REDIS_URL"] = redis_url

@@ -1,4 +1,5 @@
-"""Actors that misbehave in ways the runtime must handle (imported by test topologies)."""
+"""Actors for test topologies: some misbehave in ways the runtime must handle."""
+from actors.oms.actor import OrderManager
 from vigil.component import Component
 from vigil.config import Config
 
@@ -12,3 +13,7 @@ class FailsToStart(Component):
 
     def on_start(self, config: FailsToStartConfig):
         raise ConnectionError(config.why)
+
+
+class DeskOms(OrderManager):
+    """The OMS under another name: the CLI must still find it, by the role it declares."""

@@ -14,8 +14,7 @@ import pytest
 import zmq
 
 # A venue with one FIX client logged on, and a turn of its loop, as the bulk-work tests run them
-from test_venue_bulk_work import Inbox, _turns_until, running_venue
-
+from tests.unit.venues.test_venue_bulk_work import Inbox, _turns_until, running_venue
 from venues.config import VenueConfig
 from venues.engine import VenueError
 from venues.marketdata import Publisher

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 
 import pytest
 import quickfix as fix
-from harness import wait_for
 
+from tests.support.harness import wait_for
 from venues.config import VenueConfig
 from venues.participant import RawFixClient
 from venues.venue import MASS_STATUS_CHUNK, WORK_PER_TURN, VenueCore

@@ -108,7 +108,7 @@ def test_a_bare_msgspec_struct_config_class_needs_no_positional_order():
 
 MODULE = """
 from vigil.component import Component
-from test_config import Desk
+from tests.unit.vigil.test_config import Desk
 
 class DeskActor(Component):
     config_class = Desk

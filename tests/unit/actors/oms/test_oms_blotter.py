@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from oms_support import TERMS, er, reject
 
 from actors.oms import Blotter, OrderError, Positions
+from tests.unit.actors.oms.oms_support import TERMS, er, reject
 from vocabulary.rejects import VenueReject
 from vocabulary.reports import ExecutionReport
 

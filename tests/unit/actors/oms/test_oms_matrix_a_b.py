@@ -6,9 +6,9 @@ cum=CumQty, last=LastQty); `state(order)` is what the OMS then shows: (status, q
 from __future__ import annotations
 
 import pytest
-from oms_support import acked, er, new_order, reject, state
 
 from actors.oms import OrderError
+from tests.unit.actors.oms.oms_support import acked, er, new_order, reject, state
 from vocabulary.fix_codes import OrdStatus
 
 # ---- A: vanilla ----------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from oms_support import acked, er, reject, state
 
 from actors.oms import OrderError
+from tests.unit.actors.oms.oms_support import acked, er, reject, state
 from vocabulary.fix_codes import OrdStatus
 
 # ---- C: cancel/replace quantity changes -------------------------------------------------------

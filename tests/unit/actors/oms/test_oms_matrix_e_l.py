@@ -6,8 +6,7 @@ cum=CumQty, last=LastQty); `state(order)` is what the OMS then shows: (status, q
 """
 from __future__ import annotations
 
-from oms_support import acked, er, new_order, state
-
+from tests.unit.actors.oms.oms_support import acked, er, new_order, state
 from vocabulary.fix_codes import OrdStatus
 
 # ---- E: unsolicited ---------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from oms_support import acked, er, new_order, reject, replay, state
 
 from actors.oms import FillKind, Order, OrderError
+from tests.unit.actors.oms.oms_support import acked, er, new_order, reject, replay, state
 from vocabulary.fix_codes import OrdStatus
 
 # ---- duplicates ----------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from decimal import Decimal
 import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oms_support import TERMS, SimVenue, reject
 
 from actors.oms import Blotter, OrderError, Positions
+from tests.unit.actors.oms.oms_support import TERMS, SimVenue, reject
 
 action = st.one_of(
     st.tuples(st.just("fill"), st.integers(1, 6000), st.integers(90, 110)),

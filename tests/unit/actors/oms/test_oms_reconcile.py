@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from oms_support import acked, er, new_order, reject, replay, state
 
 from actors.oms import FillKind, Order
+from tests.unit.actors.oms.oms_support import acked, er, new_order, reject, replay, state
 from vocabulary.rejects import VenueReject
 from vocabulary.reports import ExecutionReport
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal as D
 
-from oms_support import er, new_order
-
 from actors.oms.reference_state import ReferenceState, plan
+from tests.unit.actors.oms.oms_support import er, new_order
 from vigil.corporate_actions import actions_from
 from vigil.reference import Instrument
 

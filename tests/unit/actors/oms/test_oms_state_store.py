@@ -4,9 +4,9 @@ rows written when they change), recovery = snapshot + rows + replay."""
 from __future__ import annotations
 
 import pytest
-from oms_support import TERMS, SimVenue
 
 from actors.oms import Blotter, ClOrdIdGenerator, Positions
+from tests.unit.actors.oms.oms_support import TERMS, SimVenue
 from vigil.state_store import StateStore
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from market_files import usdjpy_day
 
 from actors.feed import validation
 from actors.feed.batch import QUOTES, check_batch, encode_batch
 from actors.feed.validation import ValidationConfig, Validator
+from tests.support.market_files import usdjpy_day
 from vigil.reference import load_master
 from vocabulary.market_data import Quote, encode
 

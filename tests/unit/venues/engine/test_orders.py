@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from engine_helpers import T0, Session, book_orders, kinds, make_exchange, only, trades
 
+from tests.unit.venues.engine.engine_helpers import T0, Session, book_orders, kinds, make_exchange, only, trades
 from venues.engine import (
     ExecType,
     LiquidityInd,

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from engine_helpers import Session, book_orders, kinds, trades
 
+from tests.unit.venues.engine.engine_helpers import Session, book_orders, kinds, trades
 from venues.engine import ExecType, OrdStatus, Side, VenueError
 
 

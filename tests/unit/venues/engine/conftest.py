@@ -1,6 +1,7 @@
 """Fixtures shared by the engine tests: an exchange and two participants on it."""
 import pytest
-from engine_helpers import Session, make_exchange
+
+from tests.unit.venues.engine.engine_helpers import Session, make_exchange
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from engine_helpers import make_exchange
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.venues.engine.engine_helpers import make_exchange
 from venues.engine import (
     Exchange,
     ExecType,

@@ -2,8 +2,7 @@
 the clock and the trading phases."""
 from __future__ import annotations
 
-from engine_helpers import SYMBOLS, T0, Session, make_exchange, trades
-
+from tests.unit.venues.engine.engine_helpers import SYMBOLS, T0, Session, make_exchange, trades
 from venues.engine import (
     Exchange,
     ExecType,

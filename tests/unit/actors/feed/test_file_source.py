@@ -6,12 +6,12 @@ import math
 from pathlib import Path
 
 import pytest
-from market_files import corrupted_copy, eurusd_quotes
 
 from actors.feed.config import FeedConfig
 from actors.feed.file_source import FAILED, FINISHED, REPLAYING, WAITING, FileSource, FileSourceConfig, FileSourceError
 from actors.feed.recording import Frame, Recorder, read_csv_quotes
 from actors.feed.validation import Validator
+from tests.support.market_files import corrupted_copy, eurusd_quotes
 from vigil.clock import SimClock
 from vigil.config import ConfigError, build_config
 from vigil.reference import load_master

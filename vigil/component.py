@@ -67,6 +67,10 @@ class Runtime(Protocol):
 
     sockets: bool
     """Whether a component may open sockets of its own (live: yes; in one process: no)."""
+    redis: Any
+    """Live only: the run's Redis, for what a component keeps there besides its state (a feed's quarantine)."""
+    namespace: str
+    """Of the run's keys in Redis."""
 
     def fix_link(self, kind: str, sessions: list, work_dir: Path, *, log: bool = True,
                  logon_check: Callable[[str], str | None] | None = None) -> Any:
@@ -74,7 +78,8 @@ class Runtime(Protocol):
 
 
 class Hooks:
-    """What a runner calls; the defaults do nothing (an actor of the runtime, vigil.actor.VigilActor, has them too)."""
+    """What a runner calls; the defaults do nothing. The runtime's own actors (vigil.actor.VigilActor, the
+    supervisor) have the same hooks."""
 
     snapshot_every = 100
     """Events between two snapshots."""
@@ -120,7 +125,6 @@ class Hooks:
 
     def on_ready_fds(self, fds: list[int]) -> None:
         pass
-
 
 
 class Component(Hooks):

@@ -1,8 +1,9 @@
 """An actor's event log and snapshot in memory: the StateStore (Redis) of the in-process runner.
 
-Same promises as vigil.state_store: events numbered from 1, durable (here: kept) at `commit`,
-a snapshot dropping the events it covers, rows written as they change. Everything goes through
-JSON as it would to Redis, so an event that could not be logged live cannot be logged here.
+What a runner's journal (vigil.journal) uses of vigil.state_store, with the same promises: events
+numbered from 1, durable (here: kept) at `commit`, a snapshot dropping the events it covers, rows
+written as they change. Everything goes through JSON as it would to Redis, so an event that could
+not be logged live cannot be logged here.
 """
 from __future__ import annotations
 
@@ -51,24 +52,9 @@ class MemoryStore:
                     self._rows[key] = value
             self._events = [(s, e) for s, e in self._events if s > seq]
 
-    def append(self, event: Any) -> int:
-        seq = self.stage(event)
-        self.commit()
-        return seq
-
-    def snapshot(self, data: Any, seq: int, rows: Mapping[str, Any] | None = None) -> None:
-        self.stage_snapshot(data, seq, rows)
-        self.commit()
-
     def load(self) -> Recovered:
         self._staged, self._staged_snapshot = [], None
         snap_seq, data = self._snapshot if self._snapshot else (0, None)
         return Recovered(None if data is None else json.loads(data), snap_seq,
                          tuple((seq, json.loads(e)) for seq, e in self._events if seq > snap_seq),
                          {key: json.loads(value) for key, value in self._rows.items()})
-
-    def log_length(self) -> int:
-        return len(self._events)
-
-    def clear(self) -> None:
-        self.__init__(self.path)

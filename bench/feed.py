@@ -31,9 +31,9 @@ import zmq
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _vigil import cpu_seconds, pct, running_vigil  # noqa: E402
 
-from actors.feed.batch import QUOTES, encode_batch  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
 from vocabulary.feeds import GetFeedStatus
+from vocabulary.market_batch import QUOTES, encode_batch  # noqa: E402
 from vocabulary.market_data import Quote, encode
 
 FEED = "root/feed"

@@ -107,7 +107,7 @@ class VenueConfig(Config):
             return ()
         return tuple(a for a in load_actions(find_file(self.corporate_actions, base)) if a.symbol in self.symbols)
 
-    def check_files(self, base: Path) -> list[ConfigProblem]:
+    def check_references(self, base: Path) -> list[ConfigProblem]:
         try:
             self.load_actions(base)
         except ReferenceDataError as err:

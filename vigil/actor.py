@@ -166,6 +166,10 @@ class VigilActor(Actor, Hooks):
     def advertise(self, **fields: Any) -> None:
         self.registry.update(self.path, **fields)
 
+    def advertised(self, actor_id: str, field: str) -> str | None:
+        path = self.registry.path_of(actor_id)
+        return self.registry.get(path).get(field) if path else None
+
     sockets = True
     """Live: a component may open sockets of its own (ZeroMQ market data)."""
 

@@ -15,8 +15,8 @@ an operator (``ack_timout_s: unknown setting (did you mean ack_timeout_s?)``). E
 carries its path inside the mapping, which the topology loader turns into a file line.
 
 Cross-field rules go in ``__post_init__`` (raise ValueError, naming the field first:
-``"md_backup_endpoint: ..."``); rules that read files the config names (a symbol master, a
-corporate actions file) go in `Config.check_files`, which `vigil check` runs too.
+``"md_backup_endpoint: ..."``); rules that read what a config names (a symbol master, a corporate
+actions file, a strategy's class) go in `Config.check_references`, which `vigil check` runs too.
 """
 from __future__ import annotations
 
@@ -58,9 +58,9 @@ class _KeywordOnly(msgspec.StructMeta):
 class Config(msgspec.Struct, metaclass=_KeywordOnly, frozen=True, forbid_unknown_fields=True):
     """Base of every actor's config."""
 
-    def check_files(self, base: Path) -> list[ConfigProblem]:
-        """Problems with the files this config names, read relative to `base` (the topology's
-        directory). None by default."""
+    def check_references(self, base: Path) -> list[ConfigProblem]:
+        """Problems only found outside the config itself: the files it names (read relative to `base`, the
+        topology's directory), the classes it imports. None by default."""
         return []
 
 

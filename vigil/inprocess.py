@@ -101,6 +101,9 @@ class _Runtime:
     def advertise(self, **fields: Any) -> None:
         self.runner.advertised.setdefault(self.id, {}).update(fields)
 
+    def advertised(self, actor_id: str, field: str) -> str | None:
+        return self.runner.advertised.get(actor_id, {}).get(field)
+
     def fix_link(self, kind: str, sessions: list, work_dir: Path, *, log: bool = True,
                  logon_check: Callable[[str], str | None] | None = None) -> Any:
         link = self.runner.network.link(kind, sessions, lambda: self.runner._ready(self), logon_check)

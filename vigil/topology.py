@@ -411,7 +411,7 @@ class _Parser:
             return raw
         config, problems = config_problems(config_class, raw)
         if config is not None:
-            problems = config.check_files(Path(self.base_dir))
+            problems = config.check_references(Path(self.base_dir))
         for p in problems:
             at = line_at(node, p.path) if node is not None and not is_null(node) else line(child)
             self.report(at, path, f"config.{p}" if p.path else f"config: {p.what}")

@@ -17,12 +17,15 @@ same seq and ts_ns), so a subscriber can fail over from one to the other and
 carry on from the seq it had reached (venues/marketdata.py publishes them).
 
 Quotes and trades are NamedTuples, not Messages: they never travel as objects, only as these
-bytes, and a feed decodes every one on its hot path.
+bytes, and a feed decodes every one on its hot path (MarketFrames carries the bytes as a message,
+where there is no socket).
 """
 from __future__ import annotations
 
 import struct
 from typing import NamedTuple
+
+from vigil.wire import Message
 
 QUOTE = struct.Struct("<Qqdddd")
 TRADE = struct.Struct("<Qqddb")
@@ -70,3 +73,10 @@ def decode(frames: list[bytes]) -> Quote | Trade:
     if kind == b"T" and len(payload) == TRADE.size:
         return _make(Trade, (symbol, *TRADE.unpack(payload)))
     raise ValueError(f"topic {topic[:16]!r} with a {len(payload)}-byte payload is neither a quote nor a trade")
+
+
+class MarketFrames(Message, frozen=True):
+    """Market-data messages as a feed publishes them (each its frames), handed over as a message: how a
+    runner without sockets (vigil.inprocess, a replay) gives a strategy its market data."""
+
+    messages: tuple[tuple[bytes, ...], ...]

@@ -29,6 +29,9 @@ class SubmitOrder(Message, frozen=True):
     account: str = ""
     wait_ack: bool = False
     """Answer when the venue has acknowledged (or rejected) the order, not when it is sent."""
+    client_id: str | None = None
+    """The sender's own id for the order (a strategy logs it before it sends). A second SubmitOrder of the
+    same strategy with the same client_id is the same order: answered as the first was, never sent twice."""
 
 
 class CancelOrder(Message, frozen=True):
@@ -59,3 +62,56 @@ class OrderAcknowledged(Message, frozen=True):
     status: str
     """FIX OrdStatus name after that answer (New, Rejected, Filled...)."""
     reason: str | None = None
+
+
+class OrderDenied(Message, frozen=True):
+    """The OMS did not take a SubmitOrder that named a client_id; nothing was sent (the answer to it)."""
+
+    client_id: str
+    strategy: str
+    symbol: str
+    reason: str
+
+
+class OrderUpdate(Message, frozen=True):
+    """What became of an order, sent to the strategy that watches its orders (WatchOrders) at every
+    change: acknowledged, filled, replaced, cancelled, rejected, denied. Quantities and prices are
+    decimal text."""
+
+    cl_ord_id: str
+    """The order's current ClOrdID."""
+    root_cl_ord_id: str
+    """Its first ClOrdID, the one OrderAccepted named."""
+    client_id: str | None
+    strategy: str
+    account: str
+    symbol: str
+    side: str
+    """Buy or Sell."""
+    qty: str
+    price: str | None
+    status: str
+    """FIX OrdStatus name: PendingNew, New, PartiallyFilled, Filled, Canceled, Rejected..."""
+    cum_qty: str
+    leaves_qty: str
+    avg_px: str
+    reason: str | None
+    """The last reject, cancel or denial reason, in words."""
+    is_open: bool
+    uncertain: bool = False
+    """The OMS does not know what became of it yet (its session is down or reconciling)."""
+
+
+class WatchOrders(Message, frozen=True):
+    """Send me an OrderUpdate for every change to this strategy's orders (one watcher per strategy: the
+    newest). Answered at once with a StrategyBook, how its orders and positions stand now."""
+
+    strategy: str
+
+
+class StrategyBook(Message, frozen=True):
+    strategy: str
+    orders: tuple[OrderUpdate, ...]
+    """Every order of the strategy the OMS holds, open or not."""
+    positions: tuple[dict[str, str], ...]
+    """Its positions: account, symbol, qty, avg_px, realized_pnl (decimal text)."""

@@ -39,7 +39,7 @@ import numpy as np
 import zmq
 import zmq.backend
 
-from actors.feed.batch import BATCH_PREFIX, check_batch
+from actors.feed.batch import check_batch
 from actors.feed.config import FeedConfig
 from actors.feed.failover import BACKUP, PRIMARY, FailoverPolicy, SourceHealth
 from actors.feed.file_source import FAILED, FINISHED, WAITING, FileSource
@@ -51,6 +51,7 @@ from vigil.messages import Done
 from vigil.wakeup import WakeupPipe
 from vocabulary import roles
 from vocabulary.feeds import FeedStatus, GetFeedStatus, SwitchSource
+from vocabulary.market_batch import BATCH_PREFIX
 
 TICK = timedelta(milliseconds=100)
 # The Cython send under pyzmq's Python wrapper (which adds routing ids and groups, unused here): 0.35 us

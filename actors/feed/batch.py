@@ -1,9 +1,6 @@
 """The batched path: many quotes of one symbol in one message, validated with numpy.
 
-Wire format: topic b"q" + symbol (lower-case q: a batch), payload N quote records
-laid out exactly as the single quote's payload (venues/marketdata.py QUOTE, 48 bytes
-each, little-endian), oldest first. A publisher that batches (a replay at full
-speed, a venue's snapshot) saves a message and a Python call per quote.
+The wire format is vocabulary/market_batch.py's (topic b"q" + symbol, N quote records).
 
 The same rules as the per-message path (validation.py), with two differences a
 vector cannot avoid: every price of a batch is held against the band reference
@@ -24,18 +21,12 @@ from __future__ import annotations
 import numpy as np
 
 from actors.feed.validation import Gap, Rejection, Validator
+from vocabulary.market_batch import QUOTES
 
-BATCH_PREFIX = b"q"
-QUOTES = np.dtype([("seq", "<u8"), ("ts_ns", "<i8"), ("bid_px", "<f8"), ("bid_qty", "<f8"),
-                   ("ask_px", "<f8"), ("ask_qty", "<f8")])
 # checked in this order: the first a record fails is its rule, as on the per-message path
 _ORDER = ("duplicate", "non_finite", "non_positive", "off_tick", "crossed", "locked", "future_ts", "stale_ts",
           "ts_backwards", "price_band")
 MS = 1_000_000
-
-
-def encode_batch(symbol: str, records: np.ndarray) -> list[bytes]:
-    return [BATCH_PREFIX + symbol.encode(), np.ascontiguousarray(records, dtype=QUOTES).tobytes()]
 
 
 class BatchVerdict:

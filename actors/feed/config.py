@@ -46,7 +46,7 @@ class FeedConfig(Config):
         actions = load_actions(find_file(self.corporate_actions, base), symbols=master)
         return tuple(a for a in actions if a.symbol in symbols)
 
-    def check_files(self, base: Path) -> list[ConfigProblem]:
+    def check_references(self, base: Path) -> list[ConfigProblem]:
         try:
             symbols = self.instruments(base)
         except ReferenceDataError as err:

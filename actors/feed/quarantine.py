@@ -19,7 +19,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
-from actors.feed.batch import BATCH_PREFIX
+from vocabulary.market_batch import BATCH_PREFIX
 from vocabulary.market_data import QUOTE, Quote, decode
 
 

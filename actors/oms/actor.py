@@ -22,7 +22,15 @@ from actors.oms.state import OmsState
 from vigil.component import Component, Refused
 from vocabulary import roles
 from vocabulary.oms import GetOrders, GetPositions, GetRouting, Listing
-from vocabulary.orders import CancelOrder, ReplaceOrder, SubmitOrder
+from vocabulary.orders import (
+    CancelOrder,
+    OrderDenied,
+    OrderUpdate,
+    ReplaceOrder,
+    StrategyBook,
+    SubmitOrder,
+    WatchOrders,
+)
 from vocabulary.reports import ExecutionReport, OrderCancelReject
 from vocabulary.sessions import FromVenue, GetSessionStatus, NotSent, SessionStatus, TradingStatus
 
@@ -45,6 +53,9 @@ class OrderManager(Component):
         self.desk = ReferenceDesk(self.book, self.sessions, self.entry, self, self.clock,
                                   instruments=data.instruments, actions_file=data.actions_file, actions=data.actions,
                                   policy=config.corporate_actions.open_orders)
+        self.watchers: dict[str, Any] = {}
+        """strategy -> who hears of every change to its orders (WatchOrders): in memory, so a watcher
+        asks again after an OMS restart (a strategy host does at its every start)."""
 
     # ---- state -------------------------------------------------------------
     def apply(self, event: Any, seq: int) -> None:
@@ -82,7 +93,12 @@ class OrderManager(Component):
             self._not_sent(msg)
         elif isinstance(msg, SubmitOrder):
             self.desk.due_before_new_order()
-            self.entry.submit(msg, sender)
+            try:
+                self.entry.submit(msg, sender)
+            except Refused as why:
+                if msg.client_id is None:
+                    raise
+                self.reply(sender, OrderDenied(msg.client_id, msg.strategy, msg.symbol, str(why)))
         elif isinstance(msg, CancelOrder):
             self.reply(sender, self.entry.cancel(msg))
         elif isinstance(msg, ReplaceOrder):
@@ -99,6 +115,9 @@ class OrderManager(Component):
             self.reply(sender, self.desk.command(msg))
         elif isinstance(msg, GetRouting):
             self.reply(sender, Listing(self.sessions.rows()))
+        elif isinstance(msg, WatchOrders):
+            self.watchers[msg.strategy] = sender
+            self.reply(sender, self._strategy_book(msg.strategy))
         else:
             super().on_message(msg, sender)
 
@@ -120,6 +139,7 @@ class OrderManager(Component):
                 self.entry.acknowledge(record.cl_ord_id)
             if adjusting and isinstance(record, OrderCancelReject):
                 self.desk.refused(*adjusting, record.text or "refused by the venue")
+            self._notify(self.book.blotter.route(record))
         self.reconciliation.from_venue(msg)
 
     def _not_sent(self, msg: NotSent) -> None:
@@ -127,6 +147,23 @@ class OrderManager(Component):
         record = self.entry.not_sent(msg)
         if adjusting and isinstance(record, OrderCancelReject):
             self.desk.refused(*adjusting, record.text)
+        self._notify(self.book.blotter.find(msg.cl_ord_id))
+
+    # ---- strategies ----------------------------------------------------------
+    def _notify(self, order: Any) -> None:
+        """Tell the strategy that watches its orders what became of this one."""
+        watcher = self.watchers.get(order.strategy) if order is not None else None
+        if watcher is not None:
+            def gone(why: Refused, strategy: str = order.strategy) -> None:
+                if self.watchers.get(strategy) is watcher:
+                    del self.watchers[strategy]
+            self.tell(watcher, order_update(order), on_refused=gone)
+
+    def _strategy_book(self, strategy: str) -> StrategyBook:
+        book = self.book
+        return StrategyBook(strategy, tuple(order_update(o) for o in book.blotter if o.strategy == strategy),
+                            tuple({k: str(v) for k, v in _row(p).items() if k != "strategy"}
+                                  for p in book.positions if p.strategy == strategy))
 
     # ---- Effects: what the parts ask for --------------------------------------
     def send(self, session: str, msg: Any) -> None:
@@ -147,3 +184,10 @@ def _row(view: Any) -> dict:
         value = getattr(view, name)
         out[name] = str(value) if isinstance(value, Decimal) else value
     return out
+
+
+def order_update(order: Any) -> OrderUpdate:
+    v = order.view()
+    return OrderUpdate(v.cl_ord_id, v.root_cl_ord_id, v.client_id, v.strategy, v.account, v.symbol, v.side,
+                       str(v.qty), None if v.price is None else str(v.price), v.status, str(v.cum_qty),
+                       str(v.leaves_qty), str(v.avg_px), v.reason, v.is_open, v.uncertain)

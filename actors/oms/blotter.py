@@ -34,6 +34,7 @@ class Blotter:
         self._order_ids: dict[str, set[str]] = {}  # root -> every OrderID the venue gave it
         self._changed: set[str] = set()  # roots changed since the last changed_rows()
         self._places: dict[str, int] = {}  # root -> its place in the blotter
+        self._by_client: dict[tuple[str, str], str] = {}  # (strategy, client id) -> root
 
     # ---- looking orders up -----------------------------------------------
     def find(self, cl_ord_id: str) -> Order | None:
@@ -46,6 +47,11 @@ class Blotter:
         if order is None:
             raise OrderError("unknown_order", f"no order with ClOrdID {cl_ord_id}")
         return order
+
+    def by_client_id(self, strategy: str, client_id: str) -> Order | None:
+        """The order a strategy submitted under its own id (SubmitOrder.client_id)."""
+        root = self._by_client.get((strategy, client_id))
+        return self._orders[root] if root else None
 
     def by_order_id(self, order_id: str) -> Order | None:
         root = self._by_order_id.get(order_id)
@@ -166,6 +172,8 @@ class Blotter:
 
     def _index(self, order: Order) -> None:
         root = order.root_cl_ord_id
+        if order.client_id:
+            self._by_client[(order.strategy, order.client_id)] = root
         for cl_ord_id in order.cl_ord_ids:
             self._by_cl_ord_id[cl_ord_id] = root
         if order.order_id:

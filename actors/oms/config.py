@@ -71,7 +71,7 @@ class OmsConfig(Config):
         actions_file = find_file(self.corporate_actions.file, base)
         return ReferenceData(symbols, actions_file, load_actions(actions_file, symbols))
 
-    def check_files(self, base: Path) -> list[ConfigProblem]:
+    def check_references(self, base: Path) -> list[ConfigProblem]:
         try:
             symbols = instruments(self.symbols, "symbols", base=base)
         except ReferenceDataError as err:

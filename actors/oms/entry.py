@@ -1,5 +1,9 @@
 """Orders in: a SubmitOrder, CancelOrder or ReplaceOrder checked, routed, logged, then sent.
 
+A SubmitOrder names its strategy's own id for the order (client_id), logged with it: the same id again
+(a strategy restarted between logging an order and hearing it was accepted) is answered with the order
+already made, never sent twice.
+
 Every order is logged PendingNew before it goes on the wire, every cancel or replace request
 before it is sent; a bad one is refused (Refused, with the reason in words) before anything
 changes. An order the venue has not answered for ack_timeout_s is asked about (a silent venue,
@@ -46,8 +50,13 @@ class OrderEntry:
         """ClOrdID -> when we last heard nothing about it (monotonic)."""
 
     def submit(self, cmd: SubmitOrder, sender: Any) -> None:
-        """Log and send a new order; the sender hears OrderAccepted, or with wait_ack the venue's answer."""
-        accepted = self._submit(cmd)
+        """Log and send a new order; the sender hears OrderAccepted, or with wait_ack the venue's answer. An
+        order its strategy submitted before under the same client_id is that order, not a second one."""
+        existing = self.state.blotter.by_client_id(cmd.strategy, cmd.client_id) if cmd.client_id else None
+        if existing is not None:
+            accepted = OrderAccepted(existing.root_cl_ord_id, existing.session)
+        else:
+            accepted = self._submit(cmd)
         if cmd.wait_ack:
             self.ack_waiters[accepted.cl_ord_id] = sender
             self.acknowledge(accepted.cl_ord_id)  # a NotSent may already have settled it
@@ -72,7 +81,7 @@ class OrderEntry:
             order = self.state.blotter.submit(
                 cl_ord_id, account=cmd.account or self.default_account, strategy=cmd.strategy, session=session,
                 symbol=cmd.symbol, side=Side.parse(side), ord_type=OrdType.parse(ord_type), tif=TimeInForce.parse(tif),
-                qty=qty, price=price if ord_type == "2" else None)
+                qty=qty, price=price if ord_type == "2" else None, client_id=cmd.client_id)
         except (OrderError, ValueError) as err:
             raise Refused(str(err)) from None
         self.out.persist(order.created_event())

@@ -42,12 +42,14 @@ class OrderView:
     """Last reject or cancel reason."""
     uncertain: bool
     is_open: bool
+    client_id: str | None = None
+    """The strategy's own id for the order (SubmitOrder.client_id)."""
 
 
 class OrderState:
     def __init__(self, cl_ord_id: str, *, account: str, strategy: str, session: str, symbol: str,
                  side: Side | str, ord_type: OrdType | str, tif: TimeInForce | str,
-                 qty: Any, price: Any = None) -> None:
+                 qty: Any, price: Any = None, client_id: str | None = None) -> None:
         for name, value in (("cl_ord_id", cl_ord_id), ("account", account), ("strategy", strategy),
                             ("session", session), ("symbol", symbol)):
             if not isinstance(value, str) or not value:
@@ -66,7 +68,8 @@ class OrderState:
         self._created = {"event": ORDER_CREATED, "cl_ord_id": cl_ord_id, "account": account,
                          "strategy": strategy, "session": session, "symbol": symbol, "side": self.side.value,
                          "ord_type": self.ord_type.value, "tif": self.tif.value, "qty": to_json(self.qty),
-                         "price": to_json(self.price)}
+                         "price": to_json(self.price), **({"client_id": client_id} if client_id else {})}
+        self.client_id = client_id
         self.order_id: str | None = None
         self.leaves_qty = self.qty
         self.uncertain = False
@@ -130,7 +133,8 @@ class OrderState:
     def view(self) -> OrderView:
         return OrderView(self.cl_ord_id, self.root_cl_ord_id, self.order_id, self.account, self.strategy,
                          self.session, self.symbol, self.side.label, self.qty, self.price, self.status.label,
-                         self.cum_qty, self.leaves_qty, self.avg_px, self.reason, self.uncertain, self.is_open)
+                         self.cum_qty, self.leaves_qty, self.avg_px, self.reason, self.uncertain, self.is_open,
+                         self.client_id)
 
     def __repr__(self) -> str:
         return (f"Order({self.cl_ord_id} {self.side.label} {self.qty} {self.symbol} {self.status.label} "

@@ -223,7 +223,7 @@ def test_bad_messages_are_quarantined_with_their_bytes_never_delivered_and_a_sto
 def test_vigil_quarantine_shows_each_message_decoded_where_its_frames_decode_batched_ones_too(vigil, tap):
     import numpy as np
 
-    from actors.feed.batch import QUOTES, encode_batch
+    from vocabulary.market_batch import QUOTES, encode_batch
 
     ctx = zmq.Context()
     pub = ctx.socket(zmq.PUB)

@@ -15,6 +15,7 @@ from venues.participant import LoopbackParticipant
 from vigil.clock import SimClock
 from vigil.inprocess import InProcess
 from vigil.topology import parse_topology
+from vocabulary.market_data import MarketFrames
 
 STEP_S = 0.02
 START_NS = 1_800_000_000 * 1_000_000_000  # 2027-01-15 08:00 UTC
@@ -38,6 +39,7 @@ class InProcessRun:
         self.desk = InProcess.from_topology(parse_topology(self.topology.read_text(), str(self.topology)),
                                             SimClock(START_NS))
         self.client = _Client(self)
+        self._published: dict[tuple[str, str], int] = {}
 
     def start(self) -> InProcessRun:
         self.desk.start()
@@ -45,6 +47,18 @@ class InProcessRun:
 
     def counterparty(self, port: int, comp_id: str) -> _Participant:
         return _Participant(LoopbackParticipant(self.desk.network, port, comp_id), self.desk)
+
+    def market_data(self, to: str, venue: str = "venue") -> int:
+        """Hand what the venue published since the last call to a component, as its feed would (without
+        validating it): returns how many messages."""
+        sent = self.desk.component(venue).core.publisher.sent
+        start = self._published.get((venue, to), 0)
+        self._published[(venue, to)] = len(sent)
+        fresh = tuple(tuple(frames) for frames, _ in sent[start:])
+        if fresh:
+            self.desk.tell(to, MarketFrames(fresh))
+            self.desk.run()
+        return len(fresh)
 
     def received(self, session_id: str) -> list[str]:
         """What a broker session's FIX link received from the venue, as FIX text."""

@@ -1,5 +1,6 @@
 """Actors for test topologies: some misbehave in ways the runtime must handle."""
 from actors.oms.actor import OrderManager
+from strategies.api import Strategy
 from vigil.component import Component
 from vigil.config import Config
 
@@ -17,3 +18,10 @@ class FailsToStart(Component):
 
 class DeskOms(OrderManager):
     """The OMS under another name: the CLI must still find it, by the role it declares."""
+
+
+class Raises(Strategy):
+    """A strategy with a bug: every quote raises."""
+
+    def on_quote(self, quote):
+        raise ZeroDivisionError("a bug in strategy code")

@@ -24,12 +24,12 @@ def test_the_venue_keeps_the_actions_of_its_own_symbols(tmp_path):
 
 
 def test_a_bad_corporate_actions_file_is_refused_naming_the_setting_and_the_problem(tmp_path):
-    [problem] = _config(tmp_path / "nope.yaml").check_files(tmp_path)
+    [problem] = _config(tmp_path / "nope.yaml").check_references(tmp_path)
     assert problem.field == "corporate_actions"
     assert re.search(r"corporate actions .*nope\.yaml: No such", problem.what), problem
     bad = tmp_path / "bad.yaml"
     bad.write_text("actions: [{id: a, symbol: ACME, type: split, ratio: lots, effective: 2030-01-01}]\n")
-    [problem] = _config(bad).check_files(tmp_path)
+    [problem] = _config(bad).check_references(tmp_path)
     assert "action a: ratio must be 'NEW:OLD'" in problem.what
     with pytest.raises(ReferenceDataError, match="action a: ratio must be 'NEW:OLD'"):
         _config(bad).load_actions(tmp_path)

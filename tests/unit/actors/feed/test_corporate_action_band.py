@@ -7,12 +7,13 @@ import re
 import numpy as np
 import pytest
 
-from actors.feed.batch import QUOTES, check_batch, encode_batch
+from actors.feed.batch import check_batch
 from actors.feed.config import FeedConfig
 from actors.feed.validation import ValidationConfig, Validator
 from vigil.config import ConfigError, build_config
 from vigil.corporate_actions import actions_from
 from vigil.reference import Instrument, load_master
+from vocabulary.market_batch import QUOTES, encode_batch
 from vocabulary.market_data import Quote, encode
 
 MS = 1_000_000
@@ -173,7 +174,7 @@ def test_a_feeds_actions_file_may_list_other_symbols_of_its_master_but_not_unkno
     assert [a.id for a in feed(corporate_actions="actions.yaml").actions(tmp_path, feed_symbols)] == ["a"]
     assert feed().actions(tmp_path, feed_symbols) == ()  # GBPUSD is in the master, not in this feed
     path.write_text("actions:\n  - {id: t, symbol: AMCE, type: split, ratio: '2:1', effective: 2027-03-01}\n")
-    [problem] = feed(corporate_actions=str(path)).check_files(tmp_path)
+    [problem] = feed(corporate_actions=str(path)).check_references(tmp_path)
     assert problem.field == "corporate_actions"
     assert re.search(r"AMCE.* not in the symbol master", problem.what), problem
     with pytest.raises(ConfigError, match=r"corporate_actions: expected a string or null, got a mapping"):

@@ -33,7 +33,7 @@ def csv_file(path: Path, offsets_ms: list[int], bid: str = "1.121200", ask: str 
 def file_config(raw: dict, base: Path | None = None) -> FileSourceConfig:
     """The `primary: {file: ...}` of a feed config, as `vigil check` builds it (files beside `base`)."""
     config = build_config(FeedConfig, {"primary": raw, "symbols": ["EURUSD"]}, "root/feed")
-    problems = config.check_files(base or Path.cwd())
+    problems = config.check_references(base or Path.cwd())
     if problems:
         raise ConfigError(problems, "root/feed")
     return config.primary

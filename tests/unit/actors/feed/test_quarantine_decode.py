@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from actors.feed.batch import QUOTES, encode_batch
 from actors.feed.quarantine import decode_frames, iso_utc, summary
+from vocabulary.market_batch import QUOTES, encode_batch
 from vocabulary.market_data import Quote, Trade, encode
 
 TS = 1_577_898_000_123_456_789  # 2020-01-01T17:00:00.123456789Z

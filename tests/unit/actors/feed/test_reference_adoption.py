@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from actors.feed import validation
-from actors.feed.batch import QUOTES, check_batch, encode_batch
+from actors.feed.batch import check_batch
 from actors.feed.validation import ValidationConfig, Validator
 from tests.support.market_files import usdjpy_day
 from vigil.reference import load_master
+from vocabulary.market_batch import QUOTES, encode_batch
 from vocabulary.market_data import Quote, encode
 
 MS = 1_000_000

@@ -343,7 +343,8 @@ def _per_message(validator: Validator, stream) -> list[str | None]:
 
 
 def _batched(validator: Validator, stream, cuts: list[int]) -> list[str | None]:
-    from actors.feed.batch import QUOTES, check_batch, encode_batch
+    from actors.feed.batch import check_batch
+    from vocabulary.market_batch import QUOTES, encode_batch
 
     records = np.array([(seq, ts, bid, bq, ask, aq) for seq, (bid, bq, ask, aq, ts) in enumerate(stream, start=1)],
                        dtype=QUOTES)

@@ -216,7 +216,8 @@ def test_a_locked_quote_is_still_held_to_every_other_rule():
 def test_the_batched_path_treats_locked_quotes_alike(locked, expected):
     import numpy as np
 
-    from actors.feed.batch import QUOTES, check_batch, encode_batch
+    from actors.feed.batch import check_batch
+    from vocabulary.market_batch import QUOTES, encode_batch
 
     rows = [(1.10000, 1.10002), (1.10005, 1.10005), (1.10010, 1.10000), (1.10001, 1.10003)]
     records = np.array([(i, NOW, bid, 1e6, ask, 1e6) for i, (bid, ask) in enumerate(rows, start=1)], dtype=QUOTES)

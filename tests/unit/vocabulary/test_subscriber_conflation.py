@@ -19,9 +19,9 @@ from typing import Iterator
 import pytest
 import zmq
 
-from actors.feed.subscriber import FeedSubscriber, Update
 from vigil.procs import free_port
 from vocabulary.market_data import Quote, Trade, decode, encode
+from vocabulary.subscriber import FeedSubscriber, Update
 
 DEADLINE_S = 10.0
 PROBE, END = "PROBE", "END"

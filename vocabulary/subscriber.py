@@ -1,4 +1,5 @@
-"""Reading a feed: what strategies and risk monitors use to take its messages.
+"""Reading a feed: what strategies and risk monitors use to take its messages (not imported by
+`vocabulary` itself: it needs ZeroMQ and numpy).
 
 A feed publishes on ZeroMQ PUB and never waits for anyone. A subscriber that
 falls behind must not work through an ever-growing backlog of old prices, so
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import zmq
 
-from actors.feed.batch import BATCH_PREFIX, QUOTES
+from vocabulary.market_batch import BATCH_PREFIX, QUOTES
 from vocabulary.market_data import Quote, Trade, decode
 
 

@@ -1,0 +1,312 @@
+"""The strategy host: one strategy (strategies.api) in a component of its own.
+
+It takes its symbols' market data from its feed (live: the feed's ZeroMQ endpoint, through
+vocabulary.subscriber, newest quote per symbol; in one process: MarketFrames messages), calls the
+strategy, and sends its orders to the OMS on the fast lane.
+
+No order is sent twice. Every order gets an id of the host's own (`<strategy>-<n>`) and is logged
+(an `intent` event) before it is sent; the OMS treats a second SubmitOrder with an id it has seen as
+the same order. At every start the host asks the OMS for the strategy's orders and positions
+(WatchOrders -> StrategyBook) before it calls the strategy: an intent the OMS never received is sent
+again, under the same id; one it has is not. It asks again every RESYNC, so an OMS that restarted
+hears from its strategies again. Strategy state that must survive a restart goes through the
+strategy's snapshot()/restore().
+
+An exception in strategy code is a crash of this component (the runtime records the traceback and its
+supervisor restarts it). A strategy whose host starts more than max_restarts times within
+restart_window_s is halted: the host stays up, calls it no more, and raises an alert.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from actors.strategy.config import StrategyHostConfig
+from strategies.api import Strategy
+from vigil.component import Component, Refused
+from vigil.lifecycle import State
+from vigil.reference import load_master
+from vocabulary import roles
+from vocabulary.market_data import MarketFrames, Quote, Trade, decode
+from vocabulary.orders import (
+    CancelOrder,
+    OrderDenied,
+    OrderUpdate,
+    ReplaceOrder,
+    StrategyBook,
+    SubmitOrder,
+    WatchOrders,
+)
+
+RESYNC = timedelta(seconds=2)
+RETRY = timedelta(milliseconds=200)
+INTENT, STARTED, HALTED = "intent", "started", "halted"
+_SIGN = {"buy": 1, "sell": -1, "Buy": 1, "Sell": -1, "1": 1, "2": -1}
+
+
+class StrategyHost(Component):
+    role = roles.STRATEGY
+    config_class = StrategyHostConfig
+    fast_lane = True
+    snapshot_every = 200
+
+    def on_start(self, config: StrategyHostConfig) -> None:
+        self.config = config
+        self.strategy: Strategy = config.strategy_class()(config.build_params())
+        master = load_master()
+        self.ticks = {s: Decimal(str(master[s].tick_size)) for s in config.symbols}
+        self.ctx = _Context(self)
+        self.next_id = 1
+        self.intents: dict[str, dict[str, Any]] = {}
+        """client id -> the order as logged, until the OMS is known to have it."""
+        self.orders: dict[str, OrderUpdate] = {}
+        """client id -> its last update."""
+        self.positions: dict[str, Decimal] = {}
+        self._counted: dict[str, Decimal] = {}  # client id -> its CumQty already in `positions`
+        self.quotes: dict[str, Quote] = {}
+        self.starts: list[int] = []
+        self.halted: str | None = None
+        self._strategy_state: Any = None
+        self._running = False  # the strategy was started (after the first StrategyBook)
+        self._subscriber = None
+        self._timers: dict[str, timedelta] = {}
+        self._cancel_when_known: set[str] = set()
+        """Orders the strategy cancelled before the OMS had told of them: cancelled once it does."""
+
+    # ---- state -------------------------------------------------------------------
+    def apply(self, event: Any, seq: int) -> None:
+        kind = event["event"]
+        if kind == INTENT:
+            self.intents[event["client_id"]] = event
+            self.next_id = max(self.next_id, event["n"] + 1)
+        elif kind == STARTED:
+            self.starts = [*self.starts, event["at_ns"]][-(self.config.max_restarts + 2):]
+        elif kind == HALTED:
+            self.halted = event["reason"]
+
+    def snapshot(self) -> Any:
+        return {"next_id": self.next_id, "intents": self.intents, "starts": self.starts, "halted": self.halted,
+                "strategy": self.strategy.snapshot()}
+
+    def restore(self, snapshot: Any) -> None:
+        self.next_id, self.intents = snapshot["next_id"], dict(snapshot["intents"])
+        self.starts, self.halted = list(snapshot["starts"]), snapshot["halted"]
+        self._strategy_state = snapshot["strategy"]
+
+    def on_running(self) -> None:
+        now = self.clock.now_ns()
+        self.persist({"event": STARTED, "at_ns": now})
+        window = self.config.restart_window_s * 1e9
+        recent = [t for t in self.starts if now - t <= window]
+        if self.halted is None and len(recent) > self.config.max_restarts:
+            self.persist({"event": HALTED, "reason": f"started {len(recent)} times within "
+                                                     f"{self.config.restart_window_s:g} s: it keeps failing"})
+        if self.halted is not None:
+            self.set_state(State.DEGRADED)
+            self.event("alert", problem="strategy_halted", strategy=self.id, reason=self.halted)
+            return
+        self._subscribe()
+        self._watch()
+        self.wakeup_after(RESYNC, "resync")
+
+    def on_stop(self) -> None:
+        if self._running:
+            self.strategy.on_stop()
+        if self._subscriber is not None:
+            self._subscriber.close()
+            self._subscriber = None
+
+    # ---- the OMS -------------------------------------------------------------------
+    def _watch(self) -> None:
+        try:
+            self.tell(self.address_of(self.config.oms), WatchOrders(self.id))
+        except Refused:
+            self.wakeup_after(RETRY, "watch")  # the OMS has not started yet
+
+    def _sync(self, book: StrategyBook) -> None:
+        """How the strategy's orders and positions stand at the OMS: the host's view starts again from it."""
+        self.orders = {u.client_id: u for u in book.orders if u.client_id}
+        self._counted = {cid: Decimal(u.cum_qty) for cid, u in self.orders.items()}
+        self.positions = {p["symbol"]: Decimal(p["qty"]) for p in book.positions if p["account"] == self.config.book}
+        for client_id, intent in list(self.intents.items()):
+            if client_id in self.orders:
+                del self.intents[client_id]
+            else:
+                self._send(intent)  # logged, never heard of at the OMS: sent again, under the same id
+        for update in self.orders.values():
+            self._cancel_if_asked(update)
+        if not self._running:
+            self._running = True
+            if self._strategy_state is not None:
+                self.strategy.restore(self._strategy_state)
+            self.strategy.on_start(self.ctx)
+
+    def _update(self, update: OrderUpdate) -> None:
+        client_id = update.client_id
+        self.intents.pop(client_id, None)
+        cum = Decimal(update.cum_qty)
+        filled = cum - self._counted.get(client_id, Decimal(0))
+        if filled:
+            self.positions[update.symbol] = self.positions.get(update.symbol, Decimal(0)) + _SIGN[update.side] * filled
+            self._counted[client_id] = cum
+        self.orders[client_id] = update
+        self._cancel_if_asked(update)
+        self.strategy.on_order(update)
+
+    def cancel(self, client_id: str) -> None:
+        update = self.orders.get(client_id)
+        if update is None or not update.root_cl_ord_id:
+            self._cancel_when_known.add(client_id)
+        elif update.is_open:
+            self._to_oms(CancelOrder(update.root_cl_ord_id))
+
+    def _cancel_if_asked(self, update: OrderUpdate) -> None:
+        if update.client_id in self._cancel_when_known and update.root_cl_ord_id:
+            self._cancel_when_known.discard(update.client_id)
+            if update.is_open:
+                self._to_oms(CancelOrder(update.root_cl_ord_id))
+
+    def _denied(self, denied: OrderDenied) -> None:
+        intent = self.intents.pop(denied.client_id, None) or {}
+        update = OrderUpdate("", "", denied.client_id, denied.strategy, self.config.book, denied.symbol,
+                             "Buy" if _SIGN.get(intent.get("side", "buy")) == 1 else "Sell", intent.get("qty", "0"),
+                             intent.get("price"), "Rejected", "0", "0", "0", f"denied: {denied.reason}", False)
+        self.orders[denied.client_id] = update
+        self.strategy.on_order(update)
+
+    def submit(self, symbol: str, side: str, qty: Any, price: Any, ord_type: str, tif: str) -> str:
+        if side not in ("buy", "sell"):
+            raise ValueError(f"side is 'buy' or 'sell', not {side!r}")
+        if symbol not in self.ticks:
+            raise ValueError(f"{symbol!r} is not one of the strategy's symbols ({', '.join(self.ticks)})")
+        n = self.next_id
+        client_id = f"{self.id}-{n}"
+        intent = {"event": INTENT, "client_id": client_id, "n": n, "symbol": symbol, "side": side, "qty": str(qty),
+                  "price": None if price is None else str(_to_tick(price, self.ticks[symbol])), "ord_type": ord_type,
+                  "tif": tif}
+        self.persist(intent)  # before it is sent: a restart in between sends it again, under this id
+        self._send(intent)
+        return client_id
+
+    def _send(self, intent: dict[str, Any]) -> None:
+        order = SubmitOrder(intent["symbol"], intent["side"], intent["qty"], intent["price"], intent["ord_type"],
+                            intent["tif"], strategy=self.id, account=self.config.book, client_id=intent["client_id"])
+        self._to_oms(order)
+
+    def _to_oms(self, msg: Any) -> None:
+        try:
+            self.tell(self.address_of(self.config.oms), msg)
+        except Refused as why:  # logged; the next resync sends the intent again
+            logging.getLogger("vigil.strategy").warning("%s: %s not sent: %s", self.path, type(msg).__name__, why)
+
+    def order_of(self, client_id: str) -> OrderUpdate:
+        update = self.orders.get(client_id)
+        if update is None or not update.root_cl_ord_id:
+            raise KeyError(f"no order {client_id!r} at the OMS yet (wait for its first on_order)")
+        return update
+
+    # ---- messages -----------------------------------------------------------------------
+    def on_message(self, msg: Any, sender: Any) -> None:
+        if isinstance(msg, StrategyBook):
+            self._sync(msg)
+        elif isinstance(msg, OrderUpdate):
+            if self._running:
+                self._update(msg)
+        elif isinstance(msg, OrderDenied):
+            self._denied(msg)
+        elif isinstance(msg, MarketFrames):
+            for frames in msg.messages:
+                self._market(decode(list(frames)))
+        elif type(msg).__name__ != "OrderAccepted":  # its updates follow
+            super().on_message(msg, sender)
+
+    def _market(self, msg: Quote | Trade) -> None:
+        if msg.symbol not in self.config.symbols or not self._running:
+            return
+        if isinstance(msg, Quote):
+            self.quotes[msg.symbol] = msg
+            self.strategy.on_quote(msg)
+        else:
+            self.strategy.on_trade(msg)
+
+    # ---- market data and timers --------------------------------------------------------
+    def _subscribe(self) -> None:
+        if not self.runtime.sockets:
+            return  # in one process, market data comes as MarketFrames
+        endpoint = self.runtime.advertised(self.config.feed, "md")
+        if endpoint is None:
+            self.wakeup_after(RETRY, "subscribe")  # the feed has not advertised it yet
+            return
+        from vocabulary.subscriber import FeedSubscriber  # here: ZeroMQ and numpy only where they are used
+
+        self._subscriber = FeedSubscriber(endpoint, list(self.config.symbols))
+
+    def watched_fds(self) -> list[int]:
+        return [self._subscriber.fd] if self._subscriber is not None else []
+
+    def on_ready_fds(self, fds: list[int]) -> None:
+        update = self._subscriber.latest()
+        for quote in update.quotes.values():
+            self._market(quote)
+        for trade in update.trades:
+            self._market(trade)
+
+    def on_wakeup(self, payload: Any) -> None:
+        if payload == "resync":
+            self._watch()
+            self.wakeup_after(RESYNC, "resync")
+        elif payload == "watch":
+            self._watch()
+        elif payload == "subscribe":
+            self._subscribe()
+        elif isinstance(payload, tuple) and payload[0] == "timer":
+            self.wakeup_after(self._timers[payload[1]], payload)
+            if self._running:
+                self.strategy.on_timer(payload[1])
+
+
+def _to_tick(price: Any, tick: Decimal) -> Decimal:
+    """A price on the instrument's tick: a quote's binary float (1.1000100000000002) is 1.10001 again."""
+    return ((Decimal(str(price)) / tick).quantize(Decimal(1)) * tick).quantize(tick)
+
+
+class _Context:
+    """What the strategy sees of its host (strategies.api.Context)."""
+
+    def __init__(self, host: StrategyHost) -> None:
+        self._host = host
+        self.name, self.book, self.symbols = host.id, host.config.book, host.config.symbols
+        self.clock = host.clock
+        self.log = logging.getLogger(f"vigil.strategy.{host.id}")
+
+    def submit(self, symbol: str, side: str, qty: Any, price: Any = None, *, ord_type: str = "limit",
+               tif: str = "DAY") -> str:
+        return self._host.submit(symbol, side, qty, price, ord_type, tif)
+
+    def cancel(self, order_id: str) -> None:
+        self._host.cancel(order_id)
+
+    def replace(self, order_id: str, qty: Any = None, price: Any = None) -> None:
+        self._host._to_oms(ReplaceOrder(self._host.order_of(order_id).root_cl_ord_id,
+                                        None if qty is None else str(qty), None if price is None else str(price)))
+
+    def position(self, symbol: str) -> Decimal:
+        return self._host.positions.get(symbol, Decimal(0))
+
+    def open_orders(self) -> list[OrderUpdate]:
+        host = self._host
+        return [u for u in host.orders.values() if u.is_open] + [
+            OrderUpdate("", "", cid, host.id, host.config.book, i["symbol"], "Buy" if i["side"] == "buy" else "Sell",
+                        i["qty"], i["price"], "PendingNew", "0", i["qty"], "0", None, True)
+            for cid, i in host.intents.items() if cid not in host.orders]
+
+    def quote(self, symbol: str) -> Quote | None:
+        return self._host.quotes.get(symbol)
+
+    def set_timer(self, name: str, every: float) -> None:
+        delay = timedelta(seconds=every)
+        if name not in self._host._timers:
+            self._host.wakeup_after(delay, ("timer", name))
+        self._host._timers[name] = delay

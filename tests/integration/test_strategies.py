@@ -1,0 +1,112 @@
+"""Strategies in actors of their own, trading over real processes and FIX: both example strategies trade
+against the simulated venue; a strategy killed and restarted carries on without sending an order twice,
+and the other never notices; a strategy that keeps raising is halted, with an alert, not restarted until
+its supervisor gives up."""
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from tests.support.harness import wait_for
+from vigil.procs import free_port
+from vocabulary.oms import GetOrders, GetPositions
+
+OMS = "root/trading/oms"
+MEAN_REV, MOMENTUM = "root/market/strategies/mean-rev", "root/market/strategies/momentum"
+
+
+def topology(ports: dict[str, int], mean_rev: str = "strategies.mean_reversion:MeanReversion") -> str:
+    params = "{window: 20, entry_bps: 0.3}" if mean_rev.startswith("strategies.") else "{}"
+    return f"""
+vigil: {{name: s, heartbeat: {{interval_ms: 200, timeout_ms: 2000}}}}
+root:
+  strategy: one_for_one
+  intensity: 5
+  period: 10
+  children:
+    - id: venue
+      start: venues.actor:SimulatedVenue
+      config:
+        port: {ports['fix']}
+        md_endpoint: tcp://127.0.0.1:{ports['md']}
+        clients: [{{comp_id: VIGIL_A}}]
+        symbols:
+          EURUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}
+          GBPUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.27}}
+        flow: {{seed: 7, rate_per_s: 200}}
+    - id: trading
+      type: supervisor
+      children:
+        - id: oms
+          start: actors.oms.actor:OrderManager
+          config: {{sessions: [{{id: fix-a}}]}}
+        - id: fix-a
+          start: actors.broker.session:BrokerSession
+          config: {{sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: {ports['fix']}, heartbeat_s: 2}}
+    - id: market
+      type: supervisor
+      strategy: rest_for_one
+      children:
+        - id: feed
+          start: actors.feed.actor:Feed
+          config: {{primary: "tcp://127.0.0.1:{ports['md']}", symbols: [EURUSD, GBPUSD]}}
+        - id: strategies
+          type: supervisor
+          intensity: 10
+          period: 10
+          children:
+            - id: mean-rev
+              start: actors.strategy.host:StrategyHost
+              config: {{strategy: "{mean_rev}", params: {params}, symbols: [EURUSD], book: mean-rev,
+                        max_restarts: 2}}
+            - id: momentum
+              start: actors.strategy.host:StrategyHost
+              config: {{strategy: strategies.momentum:EmaCross, params: {{fast: 5, slow: 20}}, symbols: [EURUSD, GBPUSD],
+                        book: momentum}}
+"""
+
+
+@pytest.fixture
+def ports():
+    return {"fix": free_port(), "md": free_port()}
+
+
+def orders(run, strategy: str | None = None) -> list[dict]:
+    return [r for r in run.client.ask(OMS, GetOrders()).rows if strategy in (None, r["strategy"])]
+
+
+def filled(run, strategy: str) -> int:
+    return sum(Decimal(r["cum_qty"]) > 0 for r in orders(run, strategy))
+
+
+def test_both_strategies_trade_and_one_killed_carries_on_without_a_duplicate(vigil, ports):
+    run = vigil(topology(ports)).start()
+    for strategy in ("mean-rev", "momentum"):
+        wait_for(lambda s=strategy: filled(run, s) >= 2, timeout=60, what=f"{strategy} trading")
+    momentum_pid = run.pid(MOMENTUM)
+    before = len(orders(run, "mean-rev"))
+    old = run.kill(MEAN_REV)
+    run.wait_running(MEAN_REV, not_pid=old)
+    wait_for(lambda: len(orders(run, "mean-rev")) > before + 2, timeout=60, what="mean-rev trading again")
+    rows = orders(run)
+    assert all(n == 1 for n in Counter(r["client_id"] for r in rows).values())  # no order sent twice
+    assert run.pid(MOMENTUM) == momentum_pid and run.actors()[MOMENTUM]["restarts"] == "0"
+    positions = {p["strategy"]: p for p in run.client.ask(OMS, GetPositions()).rows}
+    assert {"mean-rev", "momentum"} <= set(positions)
+    assert all(p["account"] == p["strategy"] for p in positions.values())  # each in its own book
+
+
+def test_a_strategy_that_keeps_raising_is_halted_and_the_others_trade_on(vigil, ports):
+    run = vigil(topology(ports, mean_rev="tests.support.testbed_actors:Raises")).start()
+    halted = wait_for(lambda: [e for e in run.events("alert") if e.get("problem") == "strategy_halted"], timeout=60,
+                      what="the raising strategy halted")
+    assert halted[0]["strategy"] == "mean-rev" and "started 3 times within 60 s" in halted[0]["reason"]
+    actors = run.actors()
+    assert actors[MEAN_REV]["state"] == "degraded" and actors[MEAN_REV]["restarts"] == "2"
+    assert actors["root/market/strategies"]["state"] == "running"  # its supervisor did not give up
+    crashes = (run.run_dir / "crashes.log").read_text()
+    assert "ZeroDivisionError: a bug in strategy code" in crashes and "Traceback" in crashes
+    wait_for(lambda: filled(run, "momentum") >= 2, timeout=60, what="momentum trading on")
+    assert actors[MOMENTUM]["restarts"] == "0"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import statistics
 import sys
 import time
@@ -29,9 +28,8 @@ import numpy as np
 import zmq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _vigil import cpu_seconds, pct, running_vigil  # noqa: E402
+from _vigil import cpu_seconds, pct, running_vigil, zmq_hops_us  # noqa: E402
 
-from vigil.procs import free_port  # noqa: E402
 from vocabulary.feeds import GetFeedStatus
 from vocabulary.market_batch import QUOTES, encode_batch  # noqa: E402
 from vocabulary.market_data import Quote, encode
@@ -59,19 +57,6 @@ root:
 
 def quotes_in(frames: list[bytes]) -> int:
     return len(frames[1]) // QUOTES.itemsize if frames[0][:1] == b"q" else 1
-
-
-def _echo(inbound: str, outbound: str) -> None:
-    ctx = zmq.Context()
-    sub, pub = ctx.socket(zmq.SUB), ctx.socket(zmq.PUB)
-    sub.setsockopt(zmq.SUBSCRIBE, b"")
-    sub.connect(inbound)
-    pub.bind(outbound)
-    while True:
-        frames = sub.recv_multipart()
-        if frames[0] == b"stop":
-            return
-        pub.send_multipart(frames)
 
 
 class Bench:
@@ -148,37 +133,7 @@ class Bench:
         return received / (last - t0), count - received
 
     def raw_hop(self, samples: int) -> list[float]:
-        inbound, outbound = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
-        pub = self.ctx.socket(zmq.PUB)
-        pub.bind(inbound)
-        sub = self.ctx.socket(zmq.SUB)
-        sub.setsockopt(zmq.SUBSCRIBE, b"")
-        echo = multiprocessing.get_context("fork").Process(target=_echo, args=(inbound, outbound), daemon=True)
-        echo.start()
-        try:
-            sub.connect(outbound)
-            deadline = time.monotonic() + 30
-            while not sub.poll(50):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the echo process did not answer in 30 s")
-                pub.send_multipart(self.quote())
-            while sub.poll(100):
-                sub.recv_multipart()
-            out = []
-            for _ in range(samples):
-                frames = self.quote()
-                t0 = time.perf_counter_ns()
-                pub.send_multipart(frames)
-                sub.recv_multipart()
-                out.append((time.perf_counter_ns() - t0) / 2000)  # a round trip is two hops
-            pub.send_multipart([b"stop", b""])
-        finally:
-            echo.join(5)
-            if echo.is_alive():
-                echo.kill()
-            pub.close(0)
-            sub.close(0)
-        return out
+        return zmq_hops_us(samples, self.quote)
 
 
 def main() -> int:

@@ -87,12 +87,12 @@ def wait_ready(client: VigilClient, timeout: float = 30.0) -> None:
     raise RuntimeError("the broker session did not come up")
 
 
-def raw_round_trips(port: int, n: int) -> list[float]:
+def raw_round_trips(port: int, n: int, symbol: str = "ACME", qty: int = 1, price: str = "1.00") -> list[float]:
     out = []
     with RawFixClient(port, "RAW") as raw:
         for _ in range(n):
             t0 = time.perf_counter_ns()
-            cl = raw.new_order("ACME", "1", 1, "1.00")
+            cl = raw.new_order(symbol, "1", qty, price)
             while True:
                 msg = raw.next_message()
                 if f"\x0111={cl}\x01" in msg and "\x0139=0\x01" in msg:

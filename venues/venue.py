@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import logging
 import typing
 from collections import deque
@@ -53,6 +54,7 @@ from vocabulary.venue import VenueCommand
 log = logging.getLogger("vigil.venue")
 MASS_STATUS_MODES = typing.get_args(MassStatusMode)
 UNLISTED = SymbolSpec(tick_size=1.0)
+ARRIVALS_KEPT = 10_000
 MASS_STATUS_CHUNK = 256  # reports per turn: some 50 ms of work, far inside a heartbeat (1 s)
 WORK_PER_TURN = 256  # queued requests and cancels per turn, likewise
 
@@ -93,6 +95,9 @@ class VenueCore:
         self._work: deque[FixEvent | str] = deque()
         self.counts = {"orders": 0, "reports": 0, "rejects": 0}
         self.mass_status = config.mass_status
+        self.arrivals: deque[tuple[str, str, int]] = deque(maxlen=ARRIVALS_KEPT)
+        """(client CompID, ClOrdID, when its NewOrderSingle reached the acceptor, epoch ns): tick-to-trade's
+        far end."""
         # Actions in effect already are in the configured reference prices; the rest move the flow's prices
         self._actions = deque(a for a in corporate_actions if a.effective_ns > clock.now_ns())
 
@@ -143,9 +148,9 @@ class VenueCore:
                 self._cancel_all_of(event.session)
         elif event.kind == "app" and not self.faults.held_requests.offer(_client(event.session), event) \
                 and not self.faults.silent:
-            self._on_app(event.session, fields_of(event.raw))
+            self._on_app(event.session, fields_of(event.raw), event.at_ns)
 
-    def _on_app(self, session: str, message: dict[int, str]) -> None:
+    def _on_app(self, session: str, message: dict[int, str], at_ns: int = 0) -> None:
         try:
             req = codec.request(message, session, self.symbols)
         except codec.Unsupported as problem:
@@ -156,6 +161,7 @@ class VenueCore:
             return
         if isinstance(req, NewOrderSingle):
             self.counts["orders"] += 1
+            self.arrivals.append((_client(session), req.cl_ord_id, at_ns))
             if self.faults.take_reject():
                 self.counts["rejects"] += 1
                 self._send(session, codec.fault_reject(message, f"FAULT{self.counts['rejects']}"))
@@ -320,6 +326,9 @@ class VenueCore:
             if not a.get("drop"):
                 self._work.extend(released)  # taken in from the next turn on, in the order they came
                 self.link.wake()
+        elif cmd.kind == "arrivals":  # JSON: [[ClOrdID, epoch ns], ...] of one client, after the first `skip`
+            mine = [[cl_ord_id, at_ns] for client, cl_ord_id, at_ns in self.arrivals if a.get("comp_id") in (None, client)]
+            return json.dumps(mine[int(a.get("skip", 0)):])
         elif cmd.kind == "held":
             what = a.get("what", "reports")
             if what not in ("reports", "requests"):

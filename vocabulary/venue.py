@@ -29,6 +29,8 @@ class VenueCommand(Message, frozen=True):
     unprocessed. release_requests processes them in arrival order (drop: true loses them
     instead, as if they never arrived) and stops holding.
     held (comp_id, what: reports | requests): the number held, as the reply's text.
+    arrivals (comp_id, skip: n): when each NewOrderSingle (of one client) reached the acceptor, as JSON
+    [[ClOrdID, epoch ns], ...] (of the newest 10,000, after the first `skip`): the far end of tick-to-trade.
     """
 
     kind: str

@@ -1,9 +1,10 @@
 """The checks of the risk gateway (the `RiskGateway` runs them; gateway.py feeds them and keeps their state).
 
-In order, the first that fails being the reason: message rate (counts every submit, replace and cancel;
-over it the strategy is HALTED), trading state, known symbol, restricted list, order quantity, reducing
-(in a REDUCING state), duplicate; then what needs the market (a fresh quote and conversion rate, fail
-closed): collar, notional, position, open orders, gross and net exposure, concentration, daily loss, VaR.
+In order, the first that fails being the reason: trading state (HALTED), message rate (every submit,
+replace and cancel counts, whatever the answer; over it the strategy is HALTED), known symbol,
+restricted list, order quantity, reducing (in a REDUCING state), duplicate; then what needs the market
+(a fresh quote and conversion rate, fail closed): collar, notional, position, open orders, gross and
+net exposure, concentration, daily loss, VaR.
 
 An aggregate limit denies only an order that takes its figure over the limit and makes it larger, so an
 order that reduces risk is never stopped by a limit already exceeded. Daily loss and VaR, once over (or
@@ -93,16 +94,15 @@ class Checks:
             plan = self._plans[(strategy, book, symbol)] = Plan(self.config, self.agg, self.instruments, strategy,
                                                                 book, symbol)
         rate = plan.strategy_limits.message_rate
-        if rate is not None:
-            count = self._messages.hit(strategy, now, rate.window_s)
-            if count > rate.max:
-                text = f"message_rate: {count} messages in {num(rate.window_s)} s > {rate.max} for {strategy}"
-                actions = self._runaway(strategy, text, now_ns)
-                return self._deny(strategy, why.MESSAGE_RATE, text, events + actions.events, actions.alerts)
+        count = 0 if rate is None else self._messages.hit(strategy, now, rate.window_s)
         state = self.states.effective(strategy, book)
         if state is not None and state.state == HALTED:
             return self._deny(strategy, why.HALTED, f"halted: {state.label} is HALTED ({state.reason}): no new "
                               "orders or replaces; cancels pass", events)
+        if rate is not None and count > rate.max:
+            text = f"message_rate: {count} messages in {num(rate.window_s)} s > {rate.max} for {strategy}"
+            actions = self._runaway(strategy, text, now_ns)
+            return self._deny(strategy, why.MESSAGE_RATE, text, events + actions.events, actions.alerts)
         if plan.instrument is None:
             return self._deny(strategy, why.UNKNOWN_SYMBOL, f"unknown_symbol: {symbol} is not in the symbol master",
                               events)

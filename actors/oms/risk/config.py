@@ -197,7 +197,8 @@ def changes(old: RiskConfig, new: RiskConfig) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def walk(a: Any, b: Any, path: str) -> None:
-        if isinstance(a, dict) and isinstance(b, dict):
+        if isinstance(a, dict) or isinstance(b, dict):
+            a, b = a if isinstance(a, dict) else {}, b if isinstance(b, dict) else {}
             for key in sorted(set(a) | set(b), key=str):
                 walk(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
         elif a != b:

@@ -32,6 +32,8 @@ from vigil.reference import Instrument
 
 GroupKey = tuple[str, Any]
 FIRM: GroupKey = ("firm", "")
+EPSILON = 1e-6
+"""Quantities and amounts below this are what float sums leave of nothing."""
 
 
 def label(key: GroupKey) -> str:
@@ -95,7 +97,7 @@ class Cell:
         pos = self.pos
         if value is None:
             g = lo = sh = p = 0.0
-            if pos or self.buy or self.sell or self.cost or self.realized:
+            if self.holds():
                 t.unmarked.add(self.symbol)
             else:
                 t.unmarked.discard(self.symbol)
@@ -111,6 +113,11 @@ class Cell:
         t.short += sh - self.short
         t.pnl += p - self.pnl
         self.gross, self.long, self.short, self.pnl = g, lo, sh, p
+
+    def holds(self) -> bool:
+        """Anything in it (beyond what adding and taking away floats leaves behind)."""
+        return (abs(self.pos) > EPSILON or self.buy > EPSILON or self.sell > EPSILON or abs(self.cost) > EPSILON
+                or abs(self.realized) > EPSILON)
 
     def worst(self, d_buy: float = 0.0, d_sell: float = 0.0) -> tuple[float, float]:
         """(pos + buy, pos - sell) with extra working quantity: the position if all buys fill, if all sells do."""
@@ -270,8 +277,7 @@ class Aggregates:
         """Every non-empty group's totals and cells, to compare two Aggregates."""
         out: dict[GroupKey, dict[str, Any]] = {}
         for key, t in self.groups.items():
-            cells = {s: (c.pos, c.buy, c.sell, c.cost, c.realized) for s, c in t.cells.items()
-                     if any((c.pos, c.buy, c.sell, c.cost, c.realized))}
+            cells = {s: (c.pos, c.buy, c.sell, c.cost, c.realized) for s, c in t.cells.items() if c.holds()}
             if cells or t.open:
                 out[key] = {"gross": t.gross, "long": t.long, "short": t.short, "pnl": t.pnl, "open": t.open,
                             "unmarked": sorted(t.unmarked), "cells": cells}

@@ -219,8 +219,12 @@ class RiskGateway(Checks):
         else:
             self.var[book] = (float(value), at_ns)
 
-    def book_values(self, book: str) -> dict[str, float]:
-        """{symbol: signed position value, base currency} of a book, at the marks: what its VaR is of."""
+    def book_values(self, book: str) -> dict[str, float] | None:
+        """{symbol: signed position value, base currency} of a book, at the marks: what its VaR is of. None
+        when a position has no price (its VaR cannot be known: VarEngine.compute(None) is None)."""
+        totals = self.agg.groups.get(("book", book))
+        if totals is not None and totals.unmarked and not self._heal(totals):
+            return None
         return self.agg.positions_of(("book", book))
 
     # ==== snapshot ==================================================================================

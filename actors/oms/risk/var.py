@@ -57,9 +57,11 @@ class VarEngine:
         rows = [[row[s] for s in symbols] for row in self._rows if all(s in row for s in symbols)]
         return np.array(rows, dtype=float).reshape(len(rows), len(symbols))
 
-    def compute(self, values: Mapping[str, float]) -> float | None:
+    def compute(self, values: Mapping[str, float] | None) -> float | None:
         """The VaR of positions worth `values` ({symbol: signed value, base currency}); None without enough
-        history. A book with no position has a VaR of 0."""
+        history, or without values (a position with no price). A book with no position has a VaR of 0."""
+        if values is None:
+            return None
         symbols = [s for s, v in values.items() if v]
         if not symbols:
             return 0.0

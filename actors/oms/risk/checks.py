@@ -34,6 +34,11 @@ _SIGNS: dict[Any, int] = {Side.BUY: 1, Side.BUY_MINUS: 1, Side.SELL: -1, Side.SE
                           "3": 1, "4": -1, "5": -1, "6": -1}
 
 
+def _what(symbol: str, sign: int, qty: float) -> str:
+    """The order, as a denial names it: "EURUSD buy 250000"."""
+    return f"{symbol} {'buy' if sign > 0 else 'sell'} {num(qty)}"
+
+
 class Checks:
     """The checking half of RiskGateway: what it reads is set up by RiskGateway.__init__."""
 
@@ -114,8 +119,6 @@ class Checks:
             raise ValueError(f"side {side!r} has no position direction")
         q = float(qty)
         px = None if price is None else float(price)
-        verb = "buy" if sign > 0 else "sell"
-        what = f"{symbol} {verb} {num(q)}"
         if plan.max_qty is not None and q > plan.max_qty[0]:
             return self._deny(strategy, why.MAX_ORDER_QTY, f"max_order_qty: {num(q)} > {num(plan.max_qty[0])} for "
                               f"{plan.max_qty[1]} {symbol}", events)
@@ -128,16 +131,17 @@ class Checks:
         same_side = own.buy if sign > 0 else own.sell
         reduces = sign * own.pos < 0 and same_side + add <= abs(own.pos)
         if state is not None and state.state == REDUCING and not reduces:
-            return self._deny(strategy, why.REDUCING, f"reducing: {state.label} is REDUCING ({state.reason}): {what} "
-                              f"does not reduce the position {num(own.pos)} ({num(same_side)} working on that "
-                              "side)", events)
+            return self._deny(strategy, why.REDUCING, f"reducing: {state.label} is REDUCING ({state.reason}): "
+                              f"{_what(symbol, sign, q)} does not reduce the position {num(own.pos)} "
+                              f"({num(same_side)} working on that side)", events)
         window = plan.strategy_limits.duplicate_window_s
         dup_key = None
         if window is not None and replacing is None:
             dup_key = (strategy, symbol, sign, q, px)
             if self._recent.seen(dup_key, now) is not None:
-                return self._deny(strategy, why.DUPLICATE, f"duplicate_order: {strategy} sent {what} at "
-                                  f"{'market' if px is None else num(px)} within {num(window)} s", events)
+                return self._deny(strategy, why.DUPLICATE, f"duplicate_order: {strategy} sent "
+                                  f"{_what(symbol, sign, q)} at {'market' if px is None else num(px)} within "
+                                  f"{num(window)} s", events)
         # ---- from here the checks need the market ---------------------------------------------------
         rate_px = 1.0
         if plan.needs_rate or (px is None and plan.max_notional is not None and plan.conversion.symbol):
@@ -174,7 +178,8 @@ class Checks:
             notional = q * at * rate_px
             if notional > plan.max_notional[0]:
                 return self._deny(strategy, why.MAX_ORDER_NOTIONAL, f"max_order_notional: {num(notional)} > "
-                                  f"{num(plan.max_notional[0])} for {plan.max_notional[1]} {what}", events)
+                                  f"{num(plan.max_notional[0])} for {plan.max_notional[1]} "
+                                  f"{_what(symbol, sign, q)}", events)
         d_buy, d_sell = (add, 0.0) if sign > 0 else (0.0, add)
         for cell, limit in plan.positions:
             up, down = cell.worst()
@@ -193,19 +198,19 @@ class Checks:
             t = cell.totals
             if t.unmarked and not self._heal(t):
                 return self._unmarked(strategy, t, "exposure", events)
-            up, down = cell.worst(d_buy, d_sell)
+            up, down = cell.pos + cell.buy + d_buy, cell.pos - cell.sell - d_sell
             term = (up if up > -down else -down) * value
             if max_gross is not None:
                 gross = t.gross - cell.gross + term
                 if gross > max_gross and term > cell.gross:
                     return self._deny(strategy, why.MAX_GROSS, f"max_gross: {num(gross)} > {num(max_gross)} for "
-                                      f"{t.label} ({what})", events)
+                                      f"{t.label} ({_what(symbol, sign, q)})", events)
             if max_net is not None:
                 long, short = t.long + d_buy * value, t.short - d_sell * value
                 net = abs(long) if abs(long) > abs(short) else abs(short)
                 if net > max_net and net > t.net:
                     return self._deny(strategy, why.MAX_NET, f"max_net: {num(net)} > {num(max_net)} for {t.label} "
-                                      f"({what})", events)
+                                      f"({_what(symbol, sign, q)})", events)
         if plan.concentration is not None:
             cell, limit, least = plan.concentration
             t = cell.totals
@@ -216,7 +221,7 @@ class Checks:
             gross = t.gross - cell.gross + term
             if gross >= least and gross > 0 and term / gross > limit and term > cell.gross:
                 return self._deny(strategy, why.CONCENTRATION, f"concentration: {symbol} {term / gross:.4g} of "
-                                  f"{t.label}'s gross {num(gross)} > {num(limit)} ({what})", events)
+                                  f"{t.label}'s gross {num(gross)} > {num(limit)} ({_what(symbol, sign, q)})", events)
         if not reduces:
             for t, limit in plan.losses:
                 if t.unmarked and not self._heal(t):

@@ -42,7 +42,9 @@ class Effective:
     @property
     def label(self) -> str:
         """"mean-rev", "book main" or "global"."""
-        return self.target if self.scope == "strategy" else "global" if self.scope == "global" else f"book {self.target}"
+        if self.scope == "strategy":
+            return self.target
+        return "global" if self.scope == "global" else f"book {self.target}"
 
     def __repr__(self) -> str:
         return f"Effective({self.state} {self.label}: {self.reason})"

@@ -189,7 +189,8 @@ def test_daily_loss_realised_plus_unrealised_then_only_reducing_orders():
     desk.clock.advance(86_400)  # the next day: yesterday's P&L is the baseline
     desk.quote("EURUSD", 1.0899, 1.0901)
     assert desk.check(qty=1, price=1.09)
-    assert desk.log[-1]["event"] == "risk_day" and desk.log[-1]["baselines"]["strategy:mean-rev"] == pytest.approx(-1010)
+    day = desk.log[-1]
+    assert day["event"] == "risk_day" and day["baselines"]["strategy:mean-rev"] == pytest.approx(-1010)
 
 
 def test_daily_loss_per_book_sums_its_strategies():

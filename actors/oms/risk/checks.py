@@ -143,7 +143,7 @@ class Checks:
                                   f"{_what(symbol, sign, q)} at {'market' if px is None else num(px)} within "
                                   f"{num(window)} s", events)
         # ---- from here the checks need the market ---------------------------------------------------
-        rate_px = 1.0
+        rate_px: float | None = 1.0 if plan.conversion.symbol is None else None
         if plan.needs_rate or (px is None and plan.max_notional is not None and plan.conversion.symbol):
             found = self._rate(plan, now_ns)
             if isinstance(found, tuple):
@@ -155,7 +155,8 @@ class Checks:
             problem = self._quote_problem(symbol, quote, now_ns)
             if problem is not None:
                 return self._deny(strategy, problem[0], problem[1], events)
-            self.agg.mark(symbol, mid(quote), rate_px)  # type: ignore[arg-type]
+            if rate_px is not None:  # (a check that needs no money figure fetched no conversion rate)
+                self.agg.mark(symbol, mid(quote), rate_px)  # type: ignore[arg-type]
         if plan.collar is not None and px is not None:
             bid, ask = quote[0], quote[1]  # type: ignore[index]
             ref = (ask if sign > 0 else bid) if self._touch else mid(quote)  # type: ignore[arg-type]
@@ -175,7 +176,7 @@ class Checks:
                     return self._deny(strategy, why.NO_PRICE, f"no_price: no {'ask' if sign > 0 else 'bid'} for "
                                       f"{symbol} to value a market order", events)
                 at = touch
-            notional = q * at * rate_px
+            notional = q * at * rate_px  # type: ignore[operator]
             if notional > plan.max_notional[0]:
                 return self._deny(strategy, why.MAX_ORDER_NOTIONAL, f"max_order_notional: {num(notional)} > "
                                   f"{num(plan.max_notional[0])} for {plan.max_notional[1]} "
@@ -265,8 +266,8 @@ class Checks:
         problem = self._quote_problem(pair, quote, now_ns)
         if problem is not None:
             return problem[0], f"{problem[1]} (to convert {conversion.currency} to {self.config.market.base_currency})"
-        rate = conversion.rate(self.market)[0]
-        return rate  # type: ignore[return-value]
+        m = mid(quote)
+        return 1.0 / m if conversion.inverted else m  # type: ignore[operator,return-value]
 
     def _heal(self, totals: Any) -> bool:
         """Mark the symbols a group lacks a price for, from whatever quote there is; False if any is left."""

@@ -82,3 +82,14 @@ def test_quote_ages_are_measured_on_the_injected_clock():
     assert desk.check()
     desk.clock.advance(0.001)
     assert desk.check().reason == "stale_price"
+
+
+def test_a_check_needing_no_money_figure_never_marks_a_symbol_at_a_wrong_rate():
+    """A collar needs SONY's quote but no JPY rate: it must not leave SONY marked as if yen were dollars."""
+    desk = Desk({"strategies": {"a": {"collar_bps": 50}, "b": {"max_gross": 200_000}}})
+    sony = desk.submit("b", symbol="SONY", qty=100, price=3001, check=False)
+    desk.ack(sony)
+    desk.fill(sony, 100, 3001)  # 300100 JPY: about 2000 USD
+    assert desk.check("a", symbol="SONY", qty=100, price=3001)
+    assert desk.check("b", qty=100_000)  # 110010 + 2000, not 110010 + 300100
+    assert desk.gw.agg.marks["SONY"].value == pytest.approx(3001 / 150.01)

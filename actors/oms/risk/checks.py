@@ -62,7 +62,14 @@ class Checks:
     _var_age_ns: float
     _touch: bool
 
+    oms: Any
+    _blotter: Any
+    _positions: Any
+
     def roll_day(self) -> dict[str, Any]:  # gateway.py
+        raise NotImplementedError
+
+    def rebuild(self) -> None:  # gateway.py
         raise NotImplementedError
 
     def check_new(self, *, strategy: str, book: str, symbol: str, side: Any, qty: Any, price: Any = None) -> Decision:
@@ -89,6 +96,9 @@ class Checks:
 
     def _check(self, strategy: str, book: str, symbol: str, side: Any, qty: Any, price: Any,
                replacing: Any) -> Decision:
+        oms = self.oms
+        if oms.blotter is not self._blotter or oms.positions is not self._positions:
+            self.rebuild()  # the OMS was restored from its snapshot rows and nothing has followed since
         clock = self.clock
         now_ns, now = clock.now_ns(), clock.monotonic()
         events: tuple[dict[str, Any], ...] = ()
@@ -297,6 +307,10 @@ class Checks:
             self.agg.mark(symbol, px, rate)
 
     def refresh_marks(self) -> None:
+        """Re-mark every symbol the aggregates hold (e.g. on a timer, or after a restart)."""
+        oms = self.oms
+        if oms.blotter is not self._blotter or oms.positions is not self._positions:
+            self.rebuild()
         for symbol in list(self.agg.by_symbol):
             self.market_moved(symbol)
 

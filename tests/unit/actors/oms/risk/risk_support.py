@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from decimal import Decimal
 from typing import Any
 
 from actors.oms import Order
 from actors.oms.risk import RISK_EVENTS, Decision, QuoteBoard, RiskConfig, RiskGateway
+from actors.oms.risk.aggregates import Aggregates, Mark
 from actors.oms.state import OmsState
 from vigil.clock import SimClock
 from vigil.reference import Instrument
@@ -161,3 +163,30 @@ class Desk:
 
     def position(self, strategy: str = "mean-rev", book: str = "main", symbol: str = "EURUSD") -> Decimal:
         return self.oms.positions.get(book, strategy, symbol).qty
+
+
+def from_scratch(desk: Desk) -> Aggregates:
+    marks = {}
+    for symbol, mark in desk.gw.agg.marks.items():
+        marks[symbol] = copy = Mark()
+        copy.px, copy.rate, copy.value = mark.px, mark.rate, mark.value
+    return Aggregates.build(desk.gw.instruments, desk.oms.blotter.open_orders(), desk.oms.positions,
+                            desk.gw.agg.baselines, marks)
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-4)
+
+
+def assert_same(kept: Aggregates, scratch: Aggregates, money: bool = True) -> None:
+    a, b = kept.figures(), scratch.figures()
+    assert a.keys() == b.keys()
+    for key in a:
+        assert a[key]["open"] == b[key]["open"], key
+        assert a[key]["cells"].keys() == b[key]["cells"].keys(), key
+        for symbol, values in a[key]["cells"].items():
+            assert all(map(close, values, b[key]["cells"][symbol])), (key, symbol, values, b[key]["cells"][symbol])
+        if money:
+            assert a[key]["unmarked"] == b[key]["unmarked"], key
+            for name in ("gross", "long", "short", "pnl"):
+                assert close(a[key][name], b[key][name]), (key, name, a[key][name], b[key][name])

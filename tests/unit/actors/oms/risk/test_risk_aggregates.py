@@ -5,8 +5,8 @@ replayed into a fresh OMS and gateway gives the same quantities."""
 from __future__ import annotations
 
 import itertools
-import math
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from actors.oms import OrderError
 from actors.oms.risk import RiskGateway
-from actors.oms.risk.aggregates import Aggregates, Mark
 from actors.oms.state import OmsState
-from tests.unit.actors.oms.risk.risk_support import PRICES, Desk
+from tests.unit.actors.oms.risk.risk_support import PRICES, Desk, assert_same, from_scratch
 from vigil.corporate_actions import CorporateAction
 from vocabulary.fix_codes import OrdStatus
+from vocabulary.reports import OrderCancelReject
 
 SYMBOLS = ["EURUSD", "USDJPY", "ACME", "SONY"]
 LOT = {"EURUSD": 1000, "USDJPY": 1000, "ACME": 1, "SONY": 100}
@@ -134,7 +134,7 @@ class History:
 
     def split(self, symbol) -> None:
         action = CorporateAction(f"split{next(self.splits)}", symbol, "split", self.desk.clock.now_ns(),
-                                 ratio=__import__("fractions").Fraction(2, 1))
+                                 ratio=Fraction(2, 1))
         self.desk.persist({"event": "corporate_action", "action": action.to_dict(), "at_ns": self.desk.clock.now_ns()})
 
     def restart(self) -> None:
@@ -155,37 +155,9 @@ class History:
 
 
 def _cancel_reject(order, request):
-    from vocabulary.reports import OrderCancelReject
     return OrderCancelReject(cl_ord_id=request, orig_cl_ord_id=order.cl_ord_id, order_id=f"O-{order.root_cl_ord_id}",
                              ord_status="PartiallyFilled" if order.cum_qty else "New", response_to="1",
                              text="too late")
-
-
-def from_scratch(desk: Desk) -> Aggregates:
-    marks = {}
-    for symbol, mark in desk.gw.agg.marks.items():
-        marks[symbol] = copy = Mark()
-        copy.px, copy.rate, copy.value = mark.px, mark.rate, mark.value
-    return Aggregates.build(desk.gw.instruments, desk.oms.blotter.open_orders(), desk.oms.positions,
-                            desk.gw.agg.baselines, marks)
-
-
-def close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-4)
-
-
-def assert_same(kept: Aggregates, scratch: Aggregates, money: bool = True) -> None:
-    a, b = kept.figures(), scratch.figures()
-    assert a.keys() == b.keys()
-    for key in a:
-        assert a[key]["open"] == b[key]["open"], key
-        assert a[key]["cells"].keys() == b[key]["cells"].keys(), key
-        for symbol, values in a[key]["cells"].items():
-            assert all(map(close, values, b[key]["cells"][symbol])), (key, symbol, values, b[key]["cells"][symbol])
-        if money:
-            assert a[key]["unmarked"] == b[key]["unmarked"], key
-            for name in ("gross", "long", "short", "pnl"):
-                assert close(a[key][name], b[key][name]), (key, name, a[key][name], b[key][name])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -243,3 +243,37 @@ def test_denials_are_counted_per_reason_and_per_strategy():
     desk.check("other", symbol="NOPE")
     assert desk.gw.denial_counts() == {"total": {"max_order_qty": 2, "unknown_symbol": 1},
                                        "strategies": {MEAN_REV: {"max_order_qty": 2}, "other": {"unknown_symbol": 1}}}
+
+
+def test_the_other_symbols_of_a_group_count_at_their_marks_which_market_moved_keeps_current():
+    desk = Desk({"books": {"main": {"max_gross": 200_000}}})
+    acme = desk.submit("equity", symbol="ACME", qty=1000, price=100)  # 100000 working at the mid 100
+    desk.ack(acme)
+    assert desk.check(qty=90_000)  # 100000 + 99009
+    desk.quote("ACME", 149.99, 150.01)
+    assert desk.check(qty=90_000)  # ACME still marked at 100: nobody re-marked it
+    desk.gw.market_moved("ACME")
+    assert desk.check(qty=90_000).message == "max_gross: 249009 > 200000 for book main (EURUSD buy 90000)"
+    desk.quote("ACME", 49.99, 50.01)
+    desk.gw.refresh_marks()
+    assert desk.check(qty=90_000)
+
+
+def test_the_trading_day_starts_at_day_start_utc():
+    desk = Desk({"strategies": {"mean-rev": {"max_daily_loss": 1_000}}, "day_start_utc": "22:00"})
+    assert desk.check()  # 2027-01-15 08:00 UTC: the day that started at 22:00 the evening before
+    assert desk.log[-1]["date"] == "2027-01-14"
+    order = desk.submit(qty=100_000, price=1.1001)
+    desk.ack(order)
+    desk.fill(order, 100_000, 1.1001)
+    desk.quote("EURUSD", 1.0899, 1.0901)
+    assert desk.check(qty=1, price=1.09).reason == "daily_loss"
+    assert desk.gw.roll_day_if_due() is None
+    desk.clock.advance(13 * 3600.0)  # 21:00: the same trading day
+    assert desk.gw.roll_day_if_due() is None
+    desk.clock.advance(3600.0)  # 22:00: a new one, the loss so far its baseline
+    event = desk.gw.roll_day_if_due()
+    desk.persist(event)
+    assert event["date"] == "2027-01-15" and event["baselines"]["strategy:mean-rev"] == pytest.approx(-1010)
+    desk.quote("EURUSD", 1.0899, 1.0901)
+    assert desk.check(qty=1, price=1.09)

@@ -9,16 +9,19 @@ Building it (OrderManager.on_start)
         market: a MarketView, `quote(symbol) -> (bid, ask, ts_ns) | None` (QuoteBoard in tests)
 
 Checking (every answer is a Decision: truthy when allowed; `.reason` a code of decision.REASONS,
-`.message` e.g. "max_order_qty: 250000 > 200000 for mean-rev EURUSD"; `.events` to persist and `.alerts`
-to raise, `event("alert", **alert)`, WHATEVER the answer; `.raise_if_denied()` raises RiskRejected)
+`.message` e.g. "max_order_qty: 250000 > 200000 for mean-rev EURUSD"; `.events` to persist (a strategy
+halted for its message rate, the day's P&L baselines at its first order) and `.alerts` to raise,
+`event("alert", **alert)`, WHATEVER the answer; `.raise_if_denied()` raises RiskRejected)
     new order      d = risk.check_new(strategy=, book=, symbol=, side=, qty=, price=None)   before blotter.submit
     replace        d = risk.check_replace(order, qty=None, price=None)       the OMS Order; None: unchanged
     cancel         d = risk.check_cancel(strategy)                            always allowed; counts the rate
     (the OMS's own corporate-action adjustments are not a strategy's messages: not checked)
 
 Following the OMS (the aggregates are the OMS's orders and positions summed, kept in step)
-    every event    OrderManager.apply(event): if event.get("event") in RISK_EVENTS: risk.apply(event)
-                   else: self.book.apply(event); risk.follow(event)            live and on replay
+    every event    OrderManager.apply(event, seq), live and on replay:
+                       if isinstance(event, dict) and event.get("event") in RISK_EVENTS: risk.apply(event)
+                       else: self.book.apply(event); risk.follow(event)
+                   (OmsState.apply must never see a risk event: it refuses kinds it does not know)
     a venue record after persist(record), live only: actions = risk.executed(record)  (the repeated-
                    execution throttle; persist actions.events, raise actions.alerts)
     quotes         risk.market_moved(symbol) on each quote (or risk.refresh_marks() on a timer): keeps
@@ -38,9 +41,11 @@ changes nothing)
                    naming file:line: problem, the old list kept (raise a `restricted_list_refused` alert)
 
 Recovery: the OMS's snapshot carries risk.snapshot(); restore(snapshot) -> risk.restore(snap.get("risk")).
-The aggregates are not in it: `follow` sees the OmsState's blotter replaced by restore_rows and rebuilds
-them from it (risk.rebuild() does it by hand). Rate windows, duplicates, VaR figures, marks and denial
-counts are not persisted (they start empty: fail closed where it matters, e.g. no VaR figure).
+The aggregates are not in it: `follow` (or a check) sees the OmsState's blotter replaced by restore_rows
+and rebuilds them from it (risk.rebuild() does it by hand). Rate windows, duplicates, VaR figures, marks
+and denial counts are not persisted (they start empty; fail closed where it matters: no VaR figure, a
+symbol held and never quoted since). In on_running, with a restricted_list configured:
+persist(risk.reload_restricted(by="oms start")); a bad file there keeps the list the log had.
 
 Reading: risk.states.effective(strategy, book) / .rows(); risk.denial_counts(); risk.config; risk.restricted.
 """

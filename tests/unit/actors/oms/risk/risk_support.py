@@ -24,9 +24,11 @@ INSTRUMENTS = {
     "ACME": Instrument("ACME", 0.01, 1, "USD", "industrials", "us"),
     "BOLT": Instrument("BOLT", 0.01, 1, "USD", "industrials", "us"),
     "SONY": Instrument("SONY", 1, 100, "JPY", "tech", "asia"),
+    "SAPG": Instrument("SAPG", 0.01, 1, "EUR", "tech", "eu"),
 }
 PRICES = {"EURUSD": (1.1, 1.1002), "GBPUSD": (1.27, 1.2702), "USDJPY": (150.0, 150.02), "ACME": (99.99, 100.01),
-          "BOLT": (49.99, 50.01), "SONY": (3000, 3002)}
+          "BOLT": (49.99, 50.01), "SONY": (3000, 3002),
+          "SAPG": (199.9, 200.1)}
 
 
 def config(**raw: Any) -> RiskConfig:

@@ -67,6 +67,13 @@ def test_notional_in_another_currency_is_converted_to_the_base_currency():
         "max_order_notional: 2020.54 > 2000 for mean-rev SONY buy 101")  # 303101 / 150.01
 
 
+def test_a_price_in_euros_converts_at_the_eurusd_mid():
+    desk = Desk({"strategies": {"mean-rev": {"max_order_notional": 22_000}}})
+    assert desk.check(symbol="SAPG", qty=99, price=200)  # 19800 EUR x 1.1001 (EURUSD) = 21782 USD
+    assert desk.check(symbol="SAPG", qty=100, price=200).message == (
+        "max_order_notional: 22002 > 22000 for mean-rev SAPG buy 100")
+
+
 @pytest.mark.parametrize("reference, inside, outside, says", [
     ("mid", 1.10549, 1.10571, "price_collar: 1.10571 is 51.0 bps from the mid 1.1001 > 50 for mean-rev EURUSD"),
     ("touch", 1.10569, 1.10581, "price_collar: 1.10581 is 51.0 bps from the touch 1.1002 > 50 for mean-rev EURUSD"),

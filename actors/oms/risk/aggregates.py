@@ -252,9 +252,25 @@ class Aggregates:
             mark = self.marks[symbol] = Mark()
         if mark.px == px and mark.rate == rate:
             return False
+        known = mark.value is not None
         mark.px, mark.rate, mark.value = px, rate, px * rate
-        for cell in self.by_symbol.get(symbol, ()):
-            cell.retotal()
+        cells = self.by_symbol.get(symbol, ())
+        if not known:
+            for cell in cells:
+                cell.retotal()
+            return True
+        value = px * rate
+        for cell in cells:  # Cell.retotal, inline: only the price moved (the hot path of a moving market)
+            t, pos = cell.totals, cell.pos
+            up, down = pos + cell.buy, pos - cell.sell
+            lo, sh = up * value, down * value
+            g = (up if up > -down else -down) * value
+            p = (cell.realized + pos * px - cell.cost) * rate
+            t.gross += g - cell.gross
+            t.long += lo - cell.long
+            t.short += sh - cell.short
+            t.pnl += p - cell.pnl
+            cell.gross, cell.long, cell.short, cell.pnl = g, lo, sh, p
         return True
 
     def set_baselines(self, baselines: Mapping[str, float]) -> None:

@@ -139,6 +139,24 @@ def test_max_gross_at_each_level(limits, label):
                                                             "(EURUSD buy 300100)")
 
 
+@pytest.mark.parametrize("limits, label", [
+    (strategy(max_net=250_000), "mean-rev"),
+    ({"books": {"main": {"max_net": 250_000}}}, "book main"),
+    ({"firm": {"max_net": 250_000}}, "firm"),
+    ({"sectors": {"fx": {"max_net": 250_000}}}, "sector fx"),
+    ({"regions": {"global": {"max_net": 250_000}}}, "region global"),
+])
+def test_max_net_at_each_level(limits, label):
+    desk = Desk(limits)
+    short = desk.submit(symbol="GBPUSD", side="sell", qty=100_000, price=1.27, check=False)
+    desk.ack(short)
+    desk.fill(short, 100_000, 1.27)  # short 127010 at the mid 1.2701: a long nets against it
+    assert desk.check(qty=342_700)  # 377004.27 - 127010 = 249994.27
+    denied = desk.check(qty=342_710)
+    assert (denied.reason, denied.message) == ("max_net", f"max_net: 250005.27 > 250000 for {label} "
+                                                          "(EURUSD buy 342710)")
+
+
 def test_gross_adds_symbols_and_sides_and_counts_a_short_as_much_as_a_long():
     desk = Desk(strategy(max_gross=400_000))
     desk.submit(symbol="GBPUSD", side="sell", qty=200_000, price=1.27)  # 254020 short at worst

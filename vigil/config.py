@@ -167,6 +167,13 @@ def _value(kind: Any, raw: Any, at: Path_, problems: list[ConfigProblem]) -> Non
             _struct(item, value, (*at, i), problems)
         if len(problems) > found:
             return
+    entry = _values_of(inner)
+    if entry is not None and isinstance(raw, dict) and all(isinstance(v, dict) for v in raw.values()):
+        found = len(problems)  # {name: {settings}}: each entry's problems under its name
+        for key, value in raw.items():
+            _struct(entry, value, (*at, key), problems)
+        if len(problems) > found:
+            return
     try:
         msgspec.convert(raw, kind, strict=True)
     except msgspec.ValidationError as err:
@@ -198,6 +205,17 @@ def _items_of(kind: Any) -> type[Config] | None:
         args = [a for a in typing.get_args(kind) if a is not Ellipsis]
         if len(args) == 1:
             item = _unwrap(args[0])
+            if isinstance(item, type) and issubclass(item, Config):
+                return item
+    return None
+
+
+def _values_of(kind: Any) -> type[Config] | None:
+    """The Config class of a dict[str, X] of configs."""
+    if typing.get_origin(kind) is dict:
+        args = typing.get_args(kind)
+        if len(args) == 2:
+            item = _unwrap(args[1])
             if isinstance(item, type) and issubclass(item, Config):
                 return item
     return None

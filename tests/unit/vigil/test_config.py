@@ -67,6 +67,19 @@ def test_every_problem_is_found_at_once_even_inside_lists_and_nested_settings():
     ]
 
 
+class Desks(Config):
+    desks: dict[str, Route] = {}
+
+
+def test_a_mapping_of_named_settings_reports_each_entrys_problems_under_its_name():
+    config, found = config_problems(Desks, {"desks": {"a": {"id": "x", "fee_bps": -1}, "b": {"id": "y", "fee": 1}}})
+    assert config is None
+    assert [str(p) for p in found] == ["desks.a.fee_bps: must be >= 0, got -1",
+                                       "desks.b.fee: unknown setting (did you mean fee_bps?)"]
+    assert found[0].path == ("desks", "a", "fee_bps")
+    assert build_config(Desks, {"desks": {"a": {"id": "x"}}}).desks["a"] == Route(id="x")
+
+
 @pytest.mark.parametrize("raw, says", [
     ({"port": 0}, "port: must be >= 1, got 0"),
     ({"port": True}, "port: expected an integer, got true (a boolean)"),

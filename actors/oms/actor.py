@@ -14,13 +14,23 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
+from actors.market_input import MarketInput
+from actors.oms.audit import AUDIT, AuditTrail
 from actors.oms.config import OmsConfig
-from actors.oms.entry import OrderEntry
+from actors.oms.controls import COMMANDS as CONTROLS
+from actors.oms.controls import Controls
+from actors.oms.entry import Denied, OrderEntry
 from actors.oms.reconciliation import Reconciliation, Sessions
 from actors.oms.reference_desk import COMMANDS, ReferenceDesk
+from actors.oms.risk import RISK_EVENTS, QuoteBoard, RestrictedListError, RiskGateway
+from actors.oms.risk.decision import RESTRICTED_LIST_REFUSED
 from actors.oms.state import OmsState
 from vigil.component import Component, Refused
 from vocabulary import roles
+from vocabulary.controls import GetAudit, GetRisk, GetStrategies, RiskView
+from vocabulary.market_data import MarketFrames, Quote
 from vocabulary.oms import GetOrders, GetPositions, GetRouting, Listing
 from vocabulary.orders import (
     CancelOrder,
@@ -46,29 +56,45 @@ class OrderManager(Component):
     def on_start(self, config: OmsConfig) -> None:
         self.book = OmsState(config.cl_ord_id_prefix)
         self.sessions = Sessions(config.routes())
-        self.entry = OrderEntry(self.book, self.sessions, self, self.clock, default_account=config.account,
+        data = config.reference(self.topology_dir)
+        self.quotes = QuoteBoard()
+        self.risk = RiskGateway(config.risk, oms=self.book, market=self.quotes, clock=self.clock,
+                                instruments=data.instruments, base_dir=self.topology_dir)
+        self.market = MarketInput(self, config.feed, None, self._quote) if config.feed else None
+        self.entry = OrderEntry(self.book, self.sessions, self.risk, self, self.clock, default_account=config.account,
                                 ack_timeout_s=config.ack_timeout_s)
         self.reconciliation = Reconciliation(self.book, self.sessions, self, config.reconcile_timeout_s)
-        data = config.reference(self.topology_dir)
         self.desk = ReferenceDesk(self.book, self.sessions, self.entry, self, self.clock,
                                   instruments=data.instruments, actions_file=data.actions_file, actions=data.actions,
                                   policy=config.corporate_actions.open_orders)
+        self.audit = AuditTrail()
+        self.controls = Controls(self.book, self.entry, self.risk, self.audit, self, self.clock,
+                                 settle_s=config.control_settle_s)
         self.watchers: dict[str, Any] = {}
         """strategy -> who hears of every change to its orders (WatchOrders): in memory, so a watcher
         asks again after an OMS restart (a strategy host does at its every start)."""
 
     # ---- state -------------------------------------------------------------
     def apply(self, event: Any, seq: int) -> None:
-        self.book.apply(event)
+        kind = event.get("event") if isinstance(event, dict) else None
+        if kind in RISK_EVENTS:
+            self.risk.apply(event)
+        elif kind == AUDIT:
+            self.audit.apply(event)
+        else:
+            self.book.apply(event)
+            self.risk.follow(event)
 
     def snapshot(self) -> Any:
-        return self.book.snapshot()
+        return {**self.book.snapshot(), "risk": self.risk.snapshot(), "audit": self.audit.snapshot()}
 
     def snapshot_rows(self) -> dict[str, Any]:
         return self.book.snapshot_rows()
 
     def restore(self, snapshot: Any) -> None:
         self.book.restore(snapshot)
+        self.risk.restore(snapshot.get("risk"))
+        self.audit.restore(snapshot.get("audit"))
 
     def restore_rows(self, rows: Mapping[str, Any]) -> None:
         self.book.restore_rows(rows)
@@ -81,7 +107,15 @@ class OrderManager(Component):
             self.persist(book.blotter.mark_uncertain(None, "OMS restarted"))
         for route in self.sessions.routes:  # sessions that stayed up will not announce themselves: ask
             self.send(route.session, GetSessionStatus())
+        if self.risk.config.restricted_list is not None:
+            self._reload_restricted("oms start")
+        if self.market is not None:
+            self.market.start()
         self.wakeup_after(ACK_CHECK, "ack-check")
+
+    def on_stop(self) -> None:
+        if self.market is not None:
+            self.market.close()
 
     # ---- messages ----------------------------------------------------------
     def on_message(self, msg: Any, sender: Any) -> None:
@@ -96,19 +130,42 @@ class OrderManager(Component):
             try:
                 self.entry.submit(msg, sender)
             except Refused as why:
+                if isinstance(why, Denied):
+                    self._notify(why.order)
                 if msg.client_id is None:
                     raise
                 self.reply(sender, OrderDenied(msg.client_id, msg.strategy, msg.symbol, str(why)))
         elif isinstance(msg, CancelOrder):
             self.reply(sender, self.entry.cancel(msg))
         elif isinstance(msg, ReplaceOrder):
-            self.reply(sender, self.entry.replace(msg))
+            try:
+                self.reply(sender, self.entry.replace(msg))
+            except Denied as denied:  # the order stands as it was; its strategy hears why
+                self._notify(denied.order, reason=str(denied))
+                raise
+        elif isinstance(msg, MarketFrames):
+            if self.market is not None:
+                self.market.frames(msg)
         elif isinstance(msg, GetOrders):
             blotter = self.book.blotter
             orders = blotter.open_orders() if msg.open_only else list(blotter)
             self.reply(sender, Listing(tuple(_row(o.view()) for o in orders)))
         elif isinstance(msg, GetPositions):
-            self.reply(sender, Listing(tuple(_row(p) for p in self.book.positions)))
+            self.reply(sender, Listing(tuple({**_row(p), "unrealized_pnl": _money(self.controls.unrealized(p))}
+                                             for p in self.book.positions)))
+        elif isinstance(msg, CONTROLS):
+            done = self.controls.command(msg, sender)
+            if done is not None:
+                self.reply(sender, done)
+        elif isinstance(msg, GetStrategies):
+            self.reply(sender, Listing(tuple(self._strategies())))
+        elif isinstance(msg, GetRisk):
+            risk = self.risk
+            self.reply(sender, RiskView(tuple(risk.states.rows()), risk.config.to_dict(),
+                                        risk.config is not risk.base_config, risk.denial_counts(),
+                                        dict(risk.restricted)))
+        elif isinstance(msg, GetAudit):
+            self.reply(sender, Listing(tuple(self.audit.rows())))
         elif isinstance(msg, TradingStatus):
             self.desk.venue_trading_status(msg)
         elif isinstance(msg, COMMANDS):
@@ -122,9 +179,16 @@ class OrderManager(Component):
             super().on_message(msg, sender)
 
     def on_wakeup(self, payload: Any) -> None:
+        if self.market is not None and self.market.on_wakeup(payload):
+            return
         if payload == "ack-check":
             self.entry.chase_unacknowledged()
             self.desk.due()
+            day = self.risk.roll_day_if_due()
+            if day is not None:
+                self.persist(day)
+            if self.controls.sweeps:
+                self.controls.progress()
             self.wakeup_after(ACK_CHECK, "ack-check")
         elif isinstance(payload, tuple) and payload[0] == "reconcile":
             self.reconciliation.on_timer(payload[1], payload[2])
@@ -135,12 +199,15 @@ class OrderManager(Component):
         if not empty_status:
             adjusting = self.desk.adjusting(getattr(record, "cl_ord_id", None))
             self.persist(record)
+            self.entry.carry_out(self.risk.executed(record))
             if getattr(record, "cl_ord_id", None) in self.entry.ack_waiters:
                 self.entry.acknowledge(record.cl_ord_id)
             if adjusting and isinstance(record, OrderCancelReject):
                 self.desk.refused(*adjusting, record.text or "refused by the venue")
             self._notify(self.book.blotter.route(record))
         self.reconciliation.from_venue(msg)
+        if self.controls.sweeps:
+            self.controls.progress()
 
     def _not_sent(self, msg: NotSent) -> None:
         adjusting = self.desk.adjusting(msg.cl_ord_id)
@@ -148,16 +215,70 @@ class OrderManager(Component):
         if adjusting and isinstance(record, OrderCancelReject):
             self.desk.refused(*adjusting, record.text)
         self._notify(self.book.blotter.find(msg.cl_ord_id))
+        if self.controls.sweeps:
+            self.controls.progress()
+
+    # ---- the market ----------------------------------------------------------
+    def _quote(self, quote: Quote) -> None:
+        self.quotes.set(quote.symbol, quote.bid_px, quote.ask_px, quote.ts_ns)
+        self.risk.market_moved(quote.symbol)
+
+    def watched_fds(self) -> list[int]:
+        return self.market.fds() if self.market is not None else []
+
+    def on_ready_fds(self, fds: list[int]) -> None:
+        self.market.ready()
+
+    def _reload_restricted(self, by: str) -> None:
+        try:
+            self.persist(self.risk.reload_restricted(by=by))
+        except RestrictedListError as err:  # the list in force stays
+            self.event("alert", problem=RESTRICTED_LIST_REFUSED, reason=str(err))
 
     # ---- strategies ----------------------------------------------------------
-    def _notify(self, order: Any) -> None:
-        """Tell the strategy that watches its orders what became of this one."""
+    def _notify(self, order: Any, reason: str | None = None) -> None:
+        """Tell the strategy that watches its orders what became of this one (reason: other than its own)."""
         watcher = self.watchers.get(order.strategy) if order is not None else None
         if watcher is not None:
             def gone(why: Refused, strategy: str = order.strategy) -> None:
                 if self.watchers.get(strategy) is watcher:
                     del self.watchers[strategy]
-            self.tell(watcher, order_update(order), on_refused=gone)
+            update = order_update(order)
+            if reason is not None:
+                update = msgspec.structs.replace(update, reason=reason)
+            self.tell(watcher, update, on_refused=gone)
+
+    def _strategies(self) -> list[dict[str, Any]]:
+        """`vigil strategies`: every strategy the OMS knows of (orders, positions, limits, a state, a watcher)."""
+        book, risk = self.book, self.risk
+        orders: dict[str, list[Any]] = {}
+        for o in book.blotter:
+            orders.setdefault(o.strategy, []).append(o)
+        positions: dict[str, list[Any]] = {}
+        for p in book.positions:
+            positions.setdefault(p.strategy, []).append(p)
+        names = set(orders) | set(positions) | set(risk.config.strategies) | set(self.watchers) | {
+            r["target"] for r in risk.states.rows() if r["scope"] == "strategy"}
+        denials = risk.denial_counts()["strategies"]
+        rows = []
+        for name in sorted(names):
+            held = positions.get(name, [])
+            mine = orders.get(name, [])
+            account = mine[-1].account if mine else held[-1].account if held else None
+            state = risk.states.effective(name, account or "")
+            marks = [self.controls.unrealized(p) for p in held]
+            net: dict[str, Decimal] = {}
+            for p in held:
+                net[p.symbol] = net.get(p.symbol, Decimal(0)) + p.qty
+            rows.append({
+                "name": name, "book": account, "state": state.state if state else "ACTIVE",
+                "state_reason": state.reason if state else None, "state_by": state.by if state else None,
+                "position": {s: _number(q) for s, q in net.items() if q},
+                "pnl": {"realized": _money(sum((p.realized_pnl + p.dividends for p in held), Decimal(0))),
+                        "unrealized": None if None in marks else _money(sum(marks))},
+                "orders": len(mine), "open_orders": sum(1 for o in mine if o.is_open),
+                "denials": dict(denials.get(name, {})), "last_error": None})
+        return rows
 
     def _strategy_book(self, strategy: str) -> StrategyBook:
         book = self.book
@@ -184,6 +305,14 @@ def _row(view: Any) -> dict:
         value = getattr(view, name)
         out[name] = str(value) if isinstance(value, Decimal) else value
     return out
+
+
+def _money(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _number(qty: Decimal) -> int | float:
+    return int(qty) if qty == qty.to_integral_value() else float(qty)
 
 
 def order_update(order: Any) -> OrderUpdate:

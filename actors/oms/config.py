@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
+from actors.oms.risk.config import RiskConfig
 from actors.oms.router import Route
 from vigil.config import Config, ConfigProblem, NonEmpty, Positive
 from vigil.corporate_actions import DEFAULT_ACTIONS, CorporateAction, load_actions
@@ -55,6 +56,14 @@ class OmsConfig(Config):
     symbols: SymbolsSetting = None
     """Tick and lot sizes, for adjusted orders (vigil/reference.py); none: the repo's master."""
     corporate_actions: CorporateActionSettings = CorporateActionSettings()
+    risk: RiskConfig = RiskConfig()
+    """The pre-trade risk gateway's limits (actors/oms/risk/config.py): each off unless set."""
+    control_settle_s: Positive = 10.0
+    """How long `vigil kill` and `vigil flatten` wait for the venue to confirm each cancel (and a flatten's
+    closing orders) before they report it as failed."""
+    feed: NonEmpty | None = None
+    """The feed whose quotes the gateway prices orders against; none: a check that needs a price (collar,
+    notional, position, exposure, loss) denies every order (fail closed)."""
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.sessions]
@@ -80,4 +89,4 @@ class OmsConfig(Config):
             load_actions(find_file(self.corporate_actions.file, base), symbols)
         except ReferenceDataError as err:
             return [ConfigProblem(("corporate_actions", "file"), str(err))]
-        return []
+        return [ConfigProblem(("risk", *p.path), p.what) for p in self.risk.check_files(base)]

@@ -4,8 +4,13 @@ A SubmitOrder names its strategy's own id for the order (client_id), logged with
 (a strategy restarted between logging an order and hearing it was accepted) is answered with the order
 already made, never sent twice.
 
+Every order and replace passes the risk gateway (actors/oms/risk) first. An order it denies is
+still an order: logged, then rejected locally with the denial ("denied: max_order_qty: 250000 >
+200000 for mean-rev EURUSD"), so that its strategy hears of it and `vigil orders` lists it (Denied);
+a denied replace leaves the order as it was. Cancels always pass (they count toward the message rate).
+
 Every order is logged PendingNew before it goes on the wire, every cancel or replace request
-before it is sent; a bad one is refused (Refused, with the reason in words) before anything
+before it is sent; a malformed one is refused (Refused, with the reason in words) before anything
 changes. An order the venue has not answered for ack_timeout_s is asked about (a silent venue,
 a lost message). A command the session could not put on the wire (NotSent) comes back as the
 venue's refusal would have: a local reject of the order, or an OrderCancelReject of the request.
@@ -19,6 +24,7 @@ from actors.oms.effects import Effects
 from actors.oms.errors import OrderError
 from actors.oms.order import Order
 from actors.oms.reconciliation import Sessions
+from actors.oms.risk import Actions, RiskGateway
 from actors.oms.state import OmsState
 from vigil.clock import Clock
 from vigil.component import Refused
@@ -38,10 +44,18 @@ _TYPES = {"limit": "2", "market": "1", "2": "2", "1": "1"}
 _TIFS = {"DAY": "0", "GTC": "1", "IOC": "3", "FOK": "4"}
 
 
+class Denied(Refused):
+    """The risk gateway's no: `order` is the order as it stands (a new one: recorded, rejected)."""
+
+    def __init__(self, message: str, order: Order) -> None:
+        super().__init__(message)
+        self.order = order
+
+
 class OrderEntry:
-    def __init__(self, state: OmsState, sessions: Sessions, out: Effects, clock: Clock, *, default_account: str,
-                 ack_timeout_s: float) -> None:
-        self.state, self.sessions, self.out, self.clock = state, sessions, out, clock
+    def __init__(self, state: OmsState, sessions: Sessions, risk: RiskGateway, out: Effects, clock: Clock, *,
+                 default_account: str, ack_timeout_s: float) -> None:
+        self.state, self.sessions, self.risk, self.out, self.clock = state, sessions, risk, out, clock
         self.default_account = default_account
         self.ack_timeout_s = ack_timeout_s
         self.ack_waiters: dict[str, Any] = {}
@@ -56,14 +70,15 @@ class OrderEntry:
         if existing is not None:
             accepted = OrderAccepted(existing.root_cl_ord_id, existing.session)
         else:
-            accepted = self._submit(cmd)
+            accepted = self.place(cmd)
         if cmd.wait_ack:
             self.ack_waiters[accepted.cl_ord_id] = sender
             self.acknowledge(accepted.cl_ord_id)  # a NotSent may already have settled it
         else:
             self.out.reply(sender, accepted)
 
-    def _submit(self, cmd: SubmitOrder) -> OrderAccepted:
+    def place(self, cmd: SubmitOrder) -> OrderAccepted:
+        """Check, log and send a new order (no answer to anyone): Refused, or Denied by the gateway."""
         side, ord_type = _SIDES.get(str(cmd.side).lower()), _TYPES.get(str(cmd.ord_type).lower())
         tif = _TIFS.get(str(cmd.tif).upper())
         if side is None or ord_type is None or tif is None:
@@ -75,24 +90,35 @@ class OrderEntry:
         price = _decimal(cmd.price, "price") if cmd.price is not None else None
         if ord_type == "2" and price is None:
             raise Refused("a limit order needs a price")
+        if ord_type != "2":
+            price = None
         session = self.sessions.route(cmd.session, cmd.symbol, side)
+        account = cmd.account or self.default_account
+        decision = self.risk.check_new(strategy=cmd.strategy, book=account, symbol=cmd.symbol, side=side, qty=qty,
+                                       price=price)
+        self.carry_out(decision)
         cl_ord_id = self.state.ids.next()
         try:
             order = self.state.blotter.submit(
-                cl_ord_id, account=cmd.account or self.default_account, strategy=cmd.strategy, session=session,
-                symbol=cmd.symbol, side=Side.parse(side), ord_type=OrdType.parse(ord_type), tif=TimeInForce.parse(tif),
-                qty=qty, price=price if ord_type == "2" else None, client_id=cmd.client_id)
+                cl_ord_id, account=account, strategy=cmd.strategy, session=session, symbol=cmd.symbol,
+                side=Side.parse(side), ord_type=OrdType.parse(ord_type), tif=TimeInForce.parse(tif), qty=qty,
+                price=price, client_id=cmd.client_id)
         except (OrderError, ValueError) as err:
             raise Refused(str(err)) from None
         self.out.persist(order.created_event())
+        if not decision:
+            self._reject_locally(order, f"denied-{cl_ord_id}", f"denied: {decision.message}")
+            raise Denied(f"denied: {decision.message}", order)
         self.out.send(session, NewOrderSingle(cl_ord_id, cmd.symbol, side, str(qty), ord_type,
-                                              str(price) if ord_type == "2" else None, tif, order.account))
+                                              None if price is None else str(price), tif, order.account))
         self.unacked[cl_ord_id] = self.clock.monotonic()
         return OrderAccepted(cl_ord_id, session)
 
     def cancel(self, cmd: CancelOrder, request_id: str | None = None) -> OrderAccepted:
         """request_id: one chosen already (a corporate action's adjustment, logged before it)."""
         order = self.order(cmd.cl_ord_id)
+        if request_id is None:
+            self.carry_out(self.risk.check_cancel(order.strategy))
         request_id = request_id or self.state.ids.next()
         try:
             event = self.state.blotter.request_cancel(order.cl_ord_id, request_id)
@@ -113,6 +139,11 @@ class OrderEntry:
         price = _decimal(cmd.price, "price") if cmd.price is not None else None
         if qty is None and price is None:
             raise Refused("a replace needs a new qty or price")
+        if adjustment_id is None:
+            decision = self.risk.check_replace(order, qty=qty, price=price)
+            self.carry_out(decision)
+            if not decision:
+                raise Denied(f"replace of {cmd.cl_ord_id} denied: {decision.message}", order)
         request_id = adjustment_id or self.state.ids.next()
         try:
             event = self.state.blotter.request_replace(order.cl_ord_id, request_id, qty, price)
@@ -124,6 +155,13 @@ class OrderEntry:
             request_id, order.cl_ord_id, order.order_id, order.symbol, order.side.value, str(new_qty),
             order.ord_type.value, str(new_price) if new_price is not None else None, order.tif.value, order.account))
         return OrderAccepted(request_id, order.session)
+
+    def carry_out(self, actions: Actions) -> None:
+        """What the gateway asks whatever it answered: its events logged, its alerts raised."""
+        for event in actions.events:
+            self.out.persist(event)
+        for alert in actions.alerts:
+            self.out.event("alert", **alert)
 
     def order(self, cl_ord_id: str) -> Order:
         order = self.state.blotter.find(cl_ord_id)
@@ -162,16 +200,22 @@ class OrderEntry:
         if order is None:
             return None
         if order.cl_ord_id == msg.cl_ord_id and order.status is OrdStatus.PENDING_NEW:
-            record = ExecutionReport(exec_id=f"local-{msg.cl_ord_id}", exec_type=ExecType.REJECTED,
-                                     ord_status=OrdStatus.REJECTED, cl_ord_id=msg.cl_ord_id, symbol=order.symbol,
-                                     side=order.side, order_qty=order.qty, cum_qty=0, leaves_qty=0, avg_px=0,
-                                     text=f"not sent: {msg.reason}")
+            record: ExecutionReport | OrderCancelReject = self._reject_locally(order, f"local-{msg.cl_ord_id}",
+                                                                               f"not sent: {msg.reason}")
         else:
             record = OrderCancelReject(cl_ord_id=msg.cl_ord_id, orig_cl_ord_id=order.cl_ord_id,
                                        order_id=order.order_id, text=f"not sent: {msg.reason}",
                                        response_to="2" if order.status is OrdStatus.PENDING_REPLACE else "1")
-        self.out.persist(record.to_dict())
+            self.out.persist(record.to_dict())
         self.acknowledge(msg.cl_ord_id)
+        return record
+
+    def _reject_locally(self, order: Order, exec_id: str, text: str) -> ExecutionReport:
+        """The order never reached the venue: logged as rejected, as a venue would have."""
+        record = ExecutionReport(exec_id=exec_id, exec_type=ExecType.REJECTED, ord_status=OrdStatus.REJECTED,
+                                 cl_ord_id=order.cl_ord_id, symbol=order.symbol, side=order.side,
+                                 order_qty=order.qty, cum_qty=0, leaves_qty=0, avg_px=0, text=text)
+        self.out.persist(record.to_dict())
         return record
 
 

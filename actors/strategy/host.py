@@ -14,7 +14,9 @@ strategy's snapshot()/restore().
 
 An exception in strategy code is a crash of this component (the runtime records the traceback and its
 supervisor restarts it). A strategy whose host starts more than max_restarts times within
-restart_window_s is halted: the host stays up, calls it no more, and raises an alert.
+restart_window_s is halted: the host stays up, calls it no more, raises an alert, and puts the strategy
+in HALTED at the OMS (where trading states live). It stays so until a person resumes it
+(ResumeStrategy: `vigil strategy resume`, which resumes it at the OMS too).
 """
 from __future__ import annotations
 
@@ -23,15 +25,18 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from actors.market_input import MarketInput
 from actors.strategy.config import StrategyHostConfig
 from strategies.api import Strategy
 from vigil.component import Component, Refused
 from vigil.lifecycle import State
 from vigil.reference import load_master
 from vocabulary import roles
-from vocabulary.market_data import MarketFrames, Quote, Trade, decode
+from vocabulary.controls import ControlDone, ResumeStrategy, SetTradingState
+from vocabulary.market_data import MarketFrames, Quote, Trade
 from vocabulary.orders import (
     CancelOrder,
+    OrderAccepted,
     OrderDenied,
     OrderUpdate,
     ReplaceOrder,
@@ -42,7 +47,7 @@ from vocabulary.orders import (
 
 RESYNC = timedelta(seconds=2)
 RETRY = timedelta(milliseconds=200)
-INTENT, STARTED, HALTED = "intent", "started", "halted"
+INTENT, STARTED, HALTED, RESUMED = "intent", "started", "halted", "resumed"
 _SIGN = {"buy": 1, "sell": -1, "Buy": 1, "Sell": -1, "1": 1, "2": -1}
 
 
@@ -70,7 +75,7 @@ class StrategyHost(Component):
         self.halted: str | None = None
         self._strategy_state: Any = None
         self._running = False  # the strategy was started (after the first StrategyBook)
-        self._subscriber = None
+        self.market = MarketInput(self, config.feed, config.symbols, self._quote, self._trade)
         self._timers: dict[str, timedelta] = {}
         self._cancel_when_known: set[str] = set()
         """Orders the strategy cancelled before the OMS had told of them: cancelled once it does."""
@@ -85,6 +90,8 @@ class StrategyHost(Component):
             self.starts = [*self.starts, event["at_ns"]][-(self.config.max_restarts + 2):]
         elif kind == HALTED:
             self.halted = event["reason"]
+        elif kind == RESUMED:
+            self.halted, self.starts = None, []
 
     def snapshot(self) -> Any:
         return {"next_id": self.next_id, "intents": self.intents, "starts": self.starts, "halted": self.halted,
@@ -103,20 +110,22 @@ class StrategyHost(Component):
         if self.halted is None and len(recent) > self.config.max_restarts:
             self.persist({"event": HALTED, "reason": f"started {len(recent)} times within "
                                                      f"{self.config.restart_window_s:g} s: it keeps failing"})
+            self._to_oms(SetTradingState("strategy", self.id, "HALTED", self.halted, operator=self.path))
         if self.halted is not None:
             self.set_state(State.DEGRADED)
             self.event("alert", problem="strategy_halted", strategy=self.id, reason=self.halted)
             return
-        self._subscribe()
+        self._go()
+
+    def _go(self) -> None:
+        self.market.start()
         self._watch()
         self.wakeup_after(RESYNC, "resync")
 
     def on_stop(self) -> None:
         if self._running:
             self.strategy.on_stop()
-        if self._subscriber is not None:
-            self._subscriber.close()
-            self._subscriber = None
+        self.market.close()
 
     # ---- the OMS -------------------------------------------------------------------
     def _watch(self) -> None:
@@ -127,7 +136,7 @@ class StrategyHost(Component):
 
     def _sync(self, book: StrategyBook) -> None:
         """How the strategy's orders and positions stand at the OMS: the host's view starts again from it."""
-        self.orders = {u.client_id: u for u in book.orders if u.client_id}
+        self.orders = {u.client_id or u.root_cl_ord_id: u for u in book.orders}
         self._counted = {cid: Decimal(u.cum_qty) for cid, u in self.orders.items()}
         self.positions = {p["symbol"]: Decimal(p["qty"]) for p in book.positions if p["account"] == self.config.book}
         for client_id, intent in list(self.intents.items()):
@@ -144,7 +153,7 @@ class StrategyHost(Component):
             self.strategy.on_start(self.ctx)
 
     def _update(self, update: OrderUpdate) -> None:
-        client_id = update.client_id
+        client_id = update.client_id or update.root_cl_ord_id  # none: an operator's order (a flatten's)
         self.intents.pop(client_id, None)
         cum = Decimal(update.cum_qty)
         filled = cum - self._counted.get(client_id, Decimal(0))
@@ -169,6 +178,8 @@ class StrategyHost(Component):
                 self._to_oms(CancelOrder(update.root_cl_ord_id))
 
     def _denied(self, denied: OrderDenied) -> None:
+        if denied.client_id in self.orders:
+            return  # recorded at the OMS as a rejected order: its OrderUpdate came first
         intent = self.intents.pop(denied.client_id, None) or {}
         update = OrderUpdate("", "", denied.client_id, denied.strategy, self.config.book, denied.symbol,
                              "Buy" if _SIGN.get(intent.get("side", "buy")) == 1 else "Sell", intent.get("qty", "0"),
@@ -217,50 +228,46 @@ class StrategyHost(Component):
         elif isinstance(msg, OrderDenied):
             self._denied(msg)
         elif isinstance(msg, MarketFrames):
-            for frames in msg.messages:
-                self._market(decode(list(frames)))
-        elif type(msg).__name__ != "OrderAccepted":  # its updates follow
+            self.market.frames(msg)
+        elif isinstance(msg, ResumeStrategy):
+            self.reply(sender, self._resume(msg))
+        elif not isinstance(msg, (OrderAccepted, ControlDone)):  # its updates follow; the OMS took the halt
             super().on_message(msg, sender)
 
-    def _market(self, msg: Quote | Trade) -> None:
-        if msg.symbol not in self.config.symbols or not self._running:
-            return
-        if isinstance(msg, Quote):
-            self.quotes[msg.symbol] = msg
-            self.strategy.on_quote(msg)
-        else:
-            self.strategy.on_trade(msg)
+    def _resume(self, msg: ResumeStrategy) -> ControlDone:
+        """A person resumes a strategy its host halted; its state at the OMS is resumed apart (vigil strategy
+        resume does both)."""
+        if self.halted is None:
+            return ControlDone("strategy resume", self.id, state="running", detail="not halted by its host")
+        self.persist({"event": RESUMED, "by": msg.operator, "reason": msg.reason, "at_ns": self.clock.now_ns()})
+        self.set_state(State.RUNNING)
+        self._go()
+        return ControlDone("strategy resume", self.id, state="running", detail="its host calls it again")
+
+    def _quote(self, quote: Quote) -> None:
+        if self._running:
+            self.quotes[quote.symbol] = quote
+            self.strategy.on_quote(quote)
+
+    def _trade(self, trade: Trade) -> None:
+        if self._running:
+            self.strategy.on_trade(trade)
 
     # ---- market data and timers --------------------------------------------------------
-    def _subscribe(self) -> None:
-        if not self.runtime.sockets:
-            return  # in one process, market data comes as MarketFrames
-        endpoint = self.runtime.advertised(self.config.feed, "md")
-        if endpoint is None:
-            self.wakeup_after(RETRY, "subscribe")  # the feed has not advertised it yet
-            return
-        from vocabulary.subscriber import FeedSubscriber  # here: ZeroMQ and numpy only where they are used
-
-        self._subscriber = FeedSubscriber(endpoint, list(self.config.symbols))
-
     def watched_fds(self) -> list[int]:
-        return [self._subscriber.fd] if self._subscriber is not None else []
+        return self.market.fds()
 
     def on_ready_fds(self, fds: list[int]) -> None:
-        update = self._subscriber.latest()
-        for quote in update.quotes.values():
-            self._market(quote)
-        for trade in update.trades:
-            self._market(trade)
+        self.market.ready()
 
     def on_wakeup(self, payload: Any) -> None:
+        if self.market.on_wakeup(payload):
+            return
         if payload == "resync":
             self._watch()
             self.wakeup_after(RESYNC, "resync")
         elif payload == "watch":
             self._watch()
-        elif payload == "subscribe":
-            self._subscribe()
         elif isinstance(payload, tuple) and payload[0] == "timer":
             self.wakeup_after(self._timers[payload[1]], payload)
             if self._running:

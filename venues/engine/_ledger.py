@@ -185,3 +185,12 @@ class Registry:
 
     def trade(self, exec_id: str) -> Trade | None:
         return self._trades.get(exec_id)
+
+    def net_bought(self, owner: str) -> dict[str, int]:
+        """Per symbol, what `owner` bought less what it sold, over the trades still remembered (unbusted)."""
+        net: dict[str, int] = {}
+        for t in self._trade_log:
+            if not t.busted and owner in (t.buy.owner, t.sell.owner):
+                signed = (t.qty if t.buy.owner == owner else 0) - (t.qty if t.sell.owner == owner else 0)
+                net[t.buy.symbol] = net.get(t.buy.symbol, 0) + signed
+        return net

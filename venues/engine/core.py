@@ -89,6 +89,10 @@ class ExchangeCore:
         orders = self._orders.open_orders(owner)
         return orders if symbol is None else [o for o in orders if o.symbol == symbol]
 
+    def net_bought(self, owner: str) -> dict[str, int]:
+        """``owner``'s position per symbol as the venue saw it trade (the last max_trades trades)."""
+        return self._orders.net_bought(owner)
+
     # -- participants' requests ----------------------------------------------------------
 
     def handle(self, request: Request) -> list[Report]:

@@ -62,8 +62,10 @@ class SignalLog:
         elif kind == "duplicate":
             self.received += 1
             self.duplicates += 1
-            first = self.records.get(sig_id)
-            self.recent.append({"seq": seq, "at_ns": event["at_ns"], "id": sig_id, "status": DUPLICATE,
+            first = self.records.get(sig_id) or {}
+            self.recent.append({"seq": seq, "at_ns": event["at_ns"], "id": sig_id,
+                                **{k: first.get(k) for k in ("strategy", "symbol", "side", "size", "target", "price")},
+                                "status": DUPLICATE, "cl_ord_id": first.get("cl_ord_id"),
                                 "reason": "sent again: no second order" + (f" (the first is {first['status']})"
                                                                            if first else "")})
         elif kind == "ordered":

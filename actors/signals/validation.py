@@ -292,7 +292,9 @@ def _multiple(value: Decimal, step: Decimal) -> bool:
 
 
 def _dec(value: Any) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    """A setting or a reference number as a Decimal, a whole one without its ".0" (max_size 100000, lot 1000)."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
 
 
 def _text(value: Decimal | None) -> str | None:

@@ -346,5 +346,5 @@ def _answer(record: dict[str, Any], again: bool) -> SignalAnswer:
         reason = "logged and sent to the OMS, which has not answered yet: see `vigil signals`"
     elif status == PENDING:
         reason = "waiting for the strategy's position from the OMS: see `vigil signals`"
-    return SignalAnswer(record["id"], status, record.get("code"), reason, record.get("client_id"),
-                        record.get("cl_ord_id"), again)
+    client_id = None if status == REFUSED else record.get("client_id")  # a target refused made no order
+    return SignalAnswer(record["id"], status, record.get("code"), reason, client_id, record.get("cl_ord_id"), again)

@@ -22,7 +22,7 @@ root:
         port: 19401
         md_endpoint: tcp://127.0.0.1:19402
         fix_log: false
-        clients: [{comp_id: VIGIL_A}]
+        clients: [{comp_id: VIGIL_A}, {comp_id: TESTER}]
         symbols: {EURUSD: {tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}
     - id: oms
       start: actors.oms.actor:OrderManager
@@ -40,9 +40,14 @@ root:
 
 
 @pytest.fixture
-def desk(tmp_path):
+def run(tmp_path):
     run = InProcessRun(tmp_path / "desk", TOPOLOGY).start()
     run.desk.advance(1.0)  # logons, reconciliation, the strategy's first sync
+    return run
+
+
+@pytest.fixture
+def desk(run):
     return run.desk
 
 
@@ -162,3 +167,18 @@ def test_while_the_oms_is_down_a_signal_is_answered_sent_and_its_order_goes_once
     assert order["client_id"] == "signal:d1"
     status = desk.ask("signals", GetSignals())
     assert status.recent[-1]["status"] == "accepted" and status.oms["accepted"] == 1
+
+
+def test_a_target_counts_what_is_filled(run, desk):
+    assert send(desk, id="f1", price=1.1).status == "accepted"  # buy 2000 at 1.1 ...
+    with run.counterparty(19401, "TESTER") as tester:
+        tester.new_order("EURUSD", "2", 2000, "1.1")  # ... filled by another participant's sell
+    desk.advance(1)
+    assert orders(desk)[0]["status"] == "Filled"
+    flat = send(desk, id="f2", side=..., size=..., target=0, price=1.09)
+    assert flat.status == "accepted"
+    sell = orders(desk)[-1]
+    assert (sell["side"], sell["qty"], sell["client_id"]) == ("Sell", "2000", "signal:f2")
+    record = desk.component("signals").log.records["f2"]
+    assert (record["position"], record["working"]) == ("2000", "0")
+    assert desk.component("momentum").positions["EURUSD"] == 2000  # the signal's fill is the strategy's position

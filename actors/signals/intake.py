@@ -80,6 +80,10 @@ class SignalIntake(Component):
         self._targets: dict[tuple[str, str, str], deque[str]] = {}
         """(strategy, book, symbol) -> target signals in the order they came; the first one's position is asked."""
         self._socket = self._zmq = self._again = None
+        self._in_turn = False
+        self._outgoing: list[list[bytes]] = []
+        """Answers for the socket, sent at the start or end of the socket's turn: an answer decided inside a
+        batch of lane messages leaves only once the batch's events are in Redis (vigil.actor)."""
 
     # ---- state -------------------------------------------------------------------
     def apply(self, event: Any, seq: int) -> None:
@@ -103,6 +107,7 @@ class SignalIntake(Component):
 
     def on_stop(self) -> None:
         if self._socket is not None:
+            self._flush()
             self._socket.close(0)
             self._zmq.term()
             self._again.close()
@@ -137,13 +142,19 @@ class SignalIntake(Component):
 
         if self._again.fd in fds:
             self._again.clear()
-        for _ in range(READ_BURST):  # the fd is edge-triggered: read until ZeroMQ says there is no more
-            try:
-                frames = self._socket.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            self._take_frames(frames)
-        self._again.ring()  # more may wait: another turn, after Thespian's
+        self._flush()
+        self._in_turn = True
+        try:
+            for _ in range(READ_BURST):  # the fd is edge-triggered: read until ZeroMQ says there is no more
+                try:
+                    frames = self._socket.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    return
+                self._take_frames(frames)
+            self._again.ring()  # more may wait: another turn, after Thespian's
+        finally:
+            self._in_turn = False
+            self._flush()  # what was decided here is logged already (no batch on this path)
 
     def _take_frames(self, frames: list[bytes]) -> None:
         """[identity, payload] from a DEALER, [identity, b"", payload] from a REQ: answered the same way."""
@@ -161,12 +172,21 @@ class SignalIntake(Component):
             return
         if self._socket is None:
             return  # stopped, or restarted since: the research process asks again
+        self._outgoing.append([*where, json.dumps(answer.as_dict()).encode()])
+        if not self._in_turn:
+            self._again.ring()  # sent on the socket's next turn (this one's end sends it otherwise)
+
+    def _flush(self) -> None:
+        if not self._outgoing:
+            return
         import zmq
 
-        try:
-            self._socket.send_multipart([*where, json.dumps(answer.as_dict()).encode()], zmq.NOBLOCK)
-        except zmq.ZMQError as err:  # the peer is gone, or not reading: it can ask again
-            log.info("%s: answer to %s not sent: %s", self.path, answer.id, err)
+        outgoing, self._outgoing = self._outgoing, []
+        for frames in outgoing:
+            try:
+                self._socket.send_multipart(frames, zmq.NOBLOCK)
+            except zmq.ZMQError as err:  # the peer is gone, or not reading: it can ask again
+                log.info("%s: an answer was not sent: %s", self.path, err)
         if self._socket.getsockopt(zmq.EVENTS) & zmq.POLLIN:
             self._again.ring()  # a send can use up the fd's edge: what arrived meanwhile is read next turn
 

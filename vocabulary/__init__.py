@@ -14,6 +14,8 @@ none of them, only the core's `vigil.wire` (the Message base and its encoding).
     market_data  the market-data wire format on ZeroMQ: Quote, Trade, encode, decode
     feeds        GetFeedStatus, FeedStatus, SwitchSource; the Redis keys a feed writes
     venue        VenueCommand (faults and venue operations)
+    signals      external signals: SubmitSignal, SignalAnswer, GetSignals, SignalsStatus; what a strategy
+                 host advertises for the signal intake
     counter      the durable counter's messages
     roles        what actors declare they are (oms, broker_session, feed, venue, ...), for finding them
 
@@ -31,5 +33,6 @@ from vocabulary import (  # noqa: F401
                         reports,
                         roles,
                         sessions,
+                        signals,
                         venue,
 )

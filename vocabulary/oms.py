@@ -16,6 +16,31 @@ class GetPositions(Message, frozen=True):
     """Answered with a Listing of positions per account, strategy and symbol."""
 
 
+class GetBookPosition(Message, frozen=True):
+    """How one strategy stands in one symbol of one book: answered with a BookPosition."""
+
+    strategy: str
+    account: str
+    symbol: str
+    ref: str = ""
+    """The asker's reference, echoed in the answer (the signal intake's signal id)."""
+
+
+class BookPosition(Message, frozen=True):
+    """The answer to GetBookPosition, as the OMS's book stands when it handles it: what is filled, and what
+    its open orders may still add. The OMS handles a sender's messages in order, so an order that sender
+    submitted before asking is in `working`."""
+
+    strategy: str
+    account: str
+    symbol: str
+    qty: str
+    """The position (signed, + long), decimal text: its fills."""
+    working: str
+    """The leaves of its open orders (uncertain ones included), signed (+ buys), decimal text."""
+    ref: str = ""
+
+
 class Listing(Message, frozen=True):
     """Rows of JSON-ready dicts (orders, positions, halts, corporate actions, routes)."""
 

@@ -53,6 +53,8 @@ class OrderAccepted(Message, frozen=True):
     cl_ord_id: str
     """The new order's ClOrdID, or the cancel/replace request's."""
     session: str
+    client_id: str | None = None
+    """The SubmitOrder's client_id, when it named one: which of the sender's orders this answers."""
 
 
 class OrderAcknowledged(Message, frozen=True):

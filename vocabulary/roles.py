@@ -1,5 +1,6 @@
 """The roles actors declare (their class's `role`): how the CLI, drills and the console find the OMS,
-the broker sessions, the feeds and the venue of a running topology, whatever their classes are named."""
+the broker sessions, the feeds, the strategies, the signal intake and the venue of a running topology,
+whatever their classes are named."""
 
 OMS = "oms"
 BROKER_SESSION = "broker_session"
@@ -7,4 +8,5 @@ FEED = "feed"
 VENUE = "venue"
 COUNTER = "counter"
 STRATEGY = "strategy"
+SIGNALS = "signals"
 SUPERVISOR = "supervisor"

@@ -31,7 +31,7 @@ from vigil.component import Component, Refused
 from vocabulary import roles
 from vocabulary.controls import GetAudit, GetRisk, GetStrategies, RiskView
 from vocabulary.market_data import MarketFrames, Quote
-from vocabulary.oms import GetOrders, GetPositions, GetRouting, Listing
+from vocabulary.oms import BookPosition, GetBookPosition, GetOrders, GetPositions, GetRouting, Listing
 from vocabulary.orders import (
     CancelOrder,
     OrderDenied,
@@ -166,6 +166,8 @@ class OrderManager(Component):
                                         dict(risk.restricted)))
         elif isinstance(msg, GetAudit):
             self.reply(sender, Listing(tuple(self.audit.rows())))
+        elif isinstance(msg, GetBookPosition):
+            self.reply(sender, self._book_position(msg))
         elif isinstance(msg, TradingStatus):
             self.desk.venue_trading_status(msg)
         elif isinstance(msg, COMMANDS):
@@ -285,6 +287,12 @@ class OrderManager(Component):
         return StrategyBook(strategy, tuple(order_update(o) for o in book.blotter if o.strategy == strategy),
                             tuple({k: str(v) for k, v in _row(p).items() if k != "strategy"}
                                   for p in book.positions if p.strategy == strategy))
+
+    def _book_position(self, ask: GetBookPosition) -> BookPosition:
+        position = self.book.positions.get(ask.account, ask.strategy, ask.symbol)
+        working = sum((o.side.sign * o.leaves_qty for o in self.book.blotter.open_orders()
+                       if (o.account, o.strategy, o.symbol) == (ask.account, ask.strategy, ask.symbol)), Decimal(0))
+        return BookPosition(ask.strategy, ask.account, ask.symbol, str(position.qty), str(working), ask.ref)
 
     # ---- Effects: what the parts ask for --------------------------------------
     def send(self, session: str, msg: Any) -> None:

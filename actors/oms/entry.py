@@ -68,7 +68,7 @@ class OrderEntry:
         order its strategy submitted before under the same client_id is that order, not a second one."""
         existing = self.state.blotter.by_client_id(cmd.strategy, cmd.client_id) if cmd.client_id else None
         if existing is not None:
-            accepted = OrderAccepted(existing.root_cl_ord_id, existing.session)
+            accepted = OrderAccepted(existing.root_cl_ord_id, existing.session, client_id=cmd.client_id)
         else:
             accepted = self.place(cmd)
         if cmd.wait_ack:
@@ -112,7 +112,7 @@ class OrderEntry:
         self.out.send(session, NewOrderSingle(cl_ord_id, cmd.symbol, side, str(qty), ord_type,
                                               None if price is None else str(price), tif, order.account))
         self.unacked[cl_ord_id] = self.clock.monotonic()
-        return OrderAccepted(cl_ord_id, session)
+        return OrderAccepted(cl_ord_id, session, client_id=cmd.client_id)
 
     def cancel(self, cmd: CancelOrder, request_id: str | None = None) -> OrderAccepted:
         """request_id: one chosen already (a corporate action's adjustment, logged before it)."""

@@ -12,6 +12,9 @@ again, under the same id; one it has is not. It asks again every RESYNC, so an O
 hears from its strategies again. Strategy state that must survive a restart goes through the
 strategy's snapshot()/restore().
 
+The host advertises its book and symbols (vocabulary.signals): how the signal intake knows which book a
+signal's order of this strategy goes in.
+
 An exception in strategy code is a crash of this component (the runtime records the traceback and its
 supervisor restarts it). A strategy whose host starts more than max_restarts times within
 restart_window_s is halted: the host stays up, calls it no more, raises an alert, and puts the strategy
@@ -44,6 +47,7 @@ from vocabulary.orders import (
     SubmitOrder,
     WatchOrders,
 )
+from vocabulary.signals import STRATEGY_BOOK, STRATEGY_SYMBOLS
 
 RESYNC = timedelta(seconds=2)
 RETRY = timedelta(milliseconds=200)
@@ -79,6 +83,7 @@ class StrategyHost(Component):
         self._timers: dict[str, timedelta] = {}
         self._cancel_when_known: set[str] = set()
         """Orders the strategy cancelled before the OMS had told of them: cancelled once it does."""
+        self.advertise(**{STRATEGY_BOOK: config.book, STRATEGY_SYMBOLS: ",".join(config.symbols)})  # for signals
 
     # ---- state -------------------------------------------------------------------
     def apply(self, event: Any, seq: int) -> None:

@@ -25,3 +25,7 @@ class Raises(Strategy):
 
     def on_quote(self, quote):
         raise ZeroDivisionError("a bug in strategy code")
+
+
+class Idle(Strategy):
+    """A strategy that never trades of its own accord: its position is only what others (signals) order for it."""

@@ -329,6 +329,17 @@ class VenueCore:
         elif cmd.kind == "arrivals":  # JSON: [[ClOrdID, epoch ns], ...] of one client, after the first `skip`
             mine = [[cl_ord_id, at_ns] for client, cl_ord_id, at_ns in self.arrivals if a.get("comp_id") in (None, client)]
             return json.dumps(mine[int(a.get("skip", 0)):])
+        elif cmd.kind == "holdings":  # JSON: a client's open orders and net position per symbol, as the venue has them
+            if not a.get("comp_id"):
+                raise VenueError("holdings needs comp_id")
+            owners = [f"{c.begin_string}:{self.config.comp_id}->{c.comp_id}" for c in self.config.clients
+                      if c.comp_id == a["comp_id"]]
+            if not owners:
+                raise VenueError(f"holdings: no client {a['comp_id']!r}")
+            ex = self.exchange
+            return json.dumps({"open_orders": [{"cl_ord_id": o.cl_ord_id, "symbol": o.symbol, "side": o.side.name.lower(),
+                                                "leaves_qty": o.leaves_qty} for o in ex.open_orders(owners[0])],
+                               "net_bought": ex.net_bought(owners[0])})
         elif cmd.kind == "held":
             what = a.get("what", "reports")
             if what not in ("reports", "requests"):

@@ -106,9 +106,11 @@ class OrderUpdate(Message, frozen=True):
 
 class WatchOrders(Message, frozen=True):
     """Send me an OrderUpdate for every change to this strategy's orders (one watcher per strategy: the
-    newest). Answered at once with a StrategyBook, how its orders and positions stand now."""
+    newest). Answered at once with a StrategyBook, how its orders and positions stand now, and with a
+    StrategyState whenever the trading state that applies to it (in `book`) changes."""
 
     strategy: str
+    book: str = ""
 
 
 class StrategyBook(Message, frozen=True):
@@ -117,3 +119,14 @@ class StrategyBook(Message, frozen=True):
     """Every order of the strategy the OMS holds, open or not."""
     positions: tuple[dict[str, str], ...]
     """Its positions: account, symbol, qty, avg_px, realized_pnl (decimal text)."""
+    state: str = "ACTIVE"
+    """The trading state that applies to it (ACTIVE, REDUCING, HALTED), and why."""
+    state_reason: str | None = None
+
+
+class StrategyState(Message, frozen=True):
+    """The trading state that applies to a strategy changed (a person, the gateway, a kill)."""
+
+    strategy: str
+    state: str
+    reason: str | None

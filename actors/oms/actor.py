@@ -38,6 +38,7 @@ from vocabulary.orders import (
     OrderUpdate,
     ReplaceOrder,
     StrategyBook,
+    StrategyState,
     SubmitOrder,
     WatchOrders,
 )
@@ -73,12 +74,17 @@ class OrderManager(Component):
         self.watchers: dict[str, Any] = {}
         """strategy -> who hears of every change to its orders (WatchOrders): in memory, so a watcher
         asks again after an OMS restart (a strategy host does at its every start)."""
+        self.watched_books: dict[str, str] = {}
+        self.told_states: dict[str, tuple[str, str | None]] = {}
+        """strategy -> the trading state its watcher last heard."""
 
     # ---- state -------------------------------------------------------------
     def apply(self, event: Any, seq: int) -> None:
         kind = event.get("event") if isinstance(event, dict) else None
         if kind in RISK_EVENTS:
             self.risk.apply(event)
+            if self.watchers:
+                self._tell_states()
         elif kind == AUDIT:
             self.audit.apply(event)
         else:
@@ -176,7 +182,10 @@ class OrderManager(Component):
             self.reply(sender, Listing(self.sessions.rows()))
         elif isinstance(msg, WatchOrders):
             self.watchers[msg.strategy] = sender
-            self.reply(sender, self._strategy_book(msg.strategy))
+            self.watched_books[msg.strategy] = msg.book
+            book = self._strategy_book(msg.strategy)
+            self.told_states[msg.strategy] = (book.state, book.state_reason)
+            self.reply(sender, book)
         else:
             super().on_message(msg, sender)
 
@@ -284,9 +293,23 @@ class OrderManager(Component):
 
     def _strategy_book(self, strategy: str) -> StrategyBook:
         book = self.book
+        state, reason = self._state_of(strategy)
         return StrategyBook(strategy, tuple(order_update(o) for o in book.blotter if o.strategy == strategy),
                             tuple({k: str(v) for k, v in _row(p).items() if k != "strategy"}
-                                  for p in book.positions if p.strategy == strategy))
+                                  for p in book.positions if p.strategy == strategy), state, reason)
+
+    def _state_of(self, strategy: str) -> tuple[str, str | None]:
+        found = self.risk.states.effective(strategy, self.watched_books.get(strategy, ""))
+        return (found.state, f"{found.label}: {found.reason}") if found else ("ACTIVE", None)
+
+    def _tell_states(self) -> None:
+        """Each watching strategy whose trading state changed hears the new one (its host stops calling a
+        HALTED strategy)."""
+        for strategy, watcher in list(self.watchers.items()):
+            now = self._state_of(strategy)
+            if self.told_states.get(strategy) != now:
+                self.told_states[strategy] = now
+                self.tell(watcher, StrategyState(strategy, *now))
 
     def _book_position(self, ask: GetBookPosition) -> BookPosition:
         position = self.book.positions.get(ask.account, ask.strategy, ask.symbol)

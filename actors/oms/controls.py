@@ -8,8 +8,9 @@ answer (a ControlDone) leaves once every cancel is confirmed, refused or unanswe
     kill      global HALTED first (nothing new passes the gateway from then on), then every working
               order at every session cancelled
     flatten   the book's resting orders cancelled; once none is left working, each of its positions
-              closed by a market order (IOC) that passes the gateway like any other (a HALTED book's
-              are denied: reduce it, not halt it, to flatten it); done when those orders are
+              closed by a market order (IOC) that passes the gateway like any other, except that a
+              HALTED state lets it through as REDUCING would (a kill, then a flatten); done when those
+              orders are
 """
 from __future__ import annotations
 
@@ -211,7 +212,7 @@ class Sweep:
             what = f"{side} {abs(p.qty)} {p.symbol} for {p.strategy} in {p.account}"
             try:
                 accepted = entry.place(SubmitOrder(p.symbol, side, str(abs(p.qty)), None, "market", "IOC",
-                                                   strategy=p.strategy, account=p.account))
+                                                   strategy=p.strategy, account=p.account), closing=True)
             except Refused as err:
                 self.failed.append({"what": what, "reason": str(err)})
             else:

@@ -77,8 +77,9 @@ class OrderEntry:
         else:
             self.out.reply(sender, accepted)
 
-    def place(self, cmd: SubmitOrder) -> OrderAccepted:
-        """Check, log and send a new order (no answer to anyone): Refused, or Denied by the gateway."""
+    def place(self, cmd: SubmitOrder, closing: bool = False) -> OrderAccepted:
+        """Check, log and send a new order (no answer to anyone): Refused, or Denied by the gateway.
+        closing: an operator's order closing a position (RiskGateway.check_new)."""
         side, ord_type = _SIDES.get(str(cmd.side).lower()), _TYPES.get(str(cmd.ord_type).lower())
         tif = _TIFS.get(str(cmd.tif).upper())
         if side is None or ord_type is None or tif is None:
@@ -95,7 +96,7 @@ class OrderEntry:
         session = self.sessions.route(cmd.session, cmd.symbol, side)
         account = cmd.account or self.default_account
         decision = self.risk.check_new(strategy=cmd.strategy, book=account, symbol=cmd.symbol, side=side, qty=qty,
-                                       price=price)
+                                       price=price, closing=closing)
         self.carry_out(decision)
         cl_ord_id = self.state.ids.next()
         try:

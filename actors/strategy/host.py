@@ -44,6 +44,7 @@ from vocabulary.orders import (
     OrderUpdate,
     ReplaceOrder,
     StrategyBook,
+    StrategyState,
     SubmitOrder,
     WatchOrders,
 )
@@ -77,6 +78,8 @@ class StrategyHost(Component):
         self.quotes: dict[str, Quote] = {}
         self.starts: list[int] = []
         self.halted: str | None = None
+        self.trading_state = "ACTIVE"
+        """At the OMS (StrategyState): a HALTED strategy is not called on market data or timers."""
         self._strategy_state: Any = None
         self._running = False  # the strategy was started (after the first StrategyBook)
         self.market = MarketInput(self, config.feed, config.symbols, self._quote, self._trade)
@@ -135,13 +138,14 @@ class StrategyHost(Component):
     # ---- the OMS -------------------------------------------------------------------
     def _watch(self) -> None:
         try:
-            self.tell(self.address_of(self.config.oms), WatchOrders(self.id))
+            self.tell(self.address_of(self.config.oms), WatchOrders(self.id, self.config.book))
         except Refused:
             self.wakeup_after(RETRY, "watch")  # the OMS has not started yet
 
     def _sync(self, book: StrategyBook) -> None:
         """How the strategy's orders and positions stand at the OMS: the host's view starts again from it."""
         self.orders = {u.client_id or u.root_cl_ord_id: u for u in book.orders}
+        self.trading_state = book.state
         self._counted = {cid: Decimal(u.cum_qty) for cid, u in self.orders.items()}
         self.positions = {p["symbol"]: Decimal(p["qty"]) for p in book.positions if p["account"] == self.config.book}
         for client_id, intent in list(self.intents.items()):
@@ -232,6 +236,9 @@ class StrategyHost(Component):
                 self._update(msg)
         elif isinstance(msg, OrderDenied):
             self._denied(msg)
+        elif isinstance(msg, StrategyState):
+            self.trading_state = msg.state
+            logging.getLogger("vigil.strategy").info("%s: %s (%s)", self.path, msg.state, msg.reason)
         elif isinstance(msg, MarketFrames):
             self.market.frames(msg)
         elif isinstance(msg, ResumeStrategy):
@@ -250,13 +257,16 @@ class StrategyHost(Component):
         return ControlDone("strategy resume", self.id, state="running", detail="its host calls it again")
 
     def _quote(self, quote: Quote) -> None:
-        if self._running:
-            self.quotes[quote.symbol] = quote
+        self.quotes[quote.symbol] = quote
+        if self._calling():
             self.strategy.on_quote(quote)
 
     def _trade(self, trade: Trade) -> None:
-        if self._running:
+        if self._calling():
             self.strategy.on_trade(trade)
+
+    def _calling(self) -> bool:
+        return self._running and self.trading_state != "HALTED"
 
     # ---- market data and timers --------------------------------------------------------
     def watched_fds(self) -> list[int]:
@@ -275,7 +285,7 @@ class StrategyHost(Component):
             self._watch()
         elif isinstance(payload, tuple) and payload[0] == "timer":
             self.wakeup_after(self._timers[payload[1]], payload)
-            if self._running:
+            if self._calling():
                 self.strategy.on_timer(payload[1])
 
 

@@ -29,3 +29,15 @@ class Raises(Strategy):
 
 class Idle(Strategy):
     """A strategy that never trades of its own accord: its position is only what others (signals) order for it."""
+
+
+class Runaway(Strategy):
+    """A strategy gone wrong: on every quote it sends an order far from the market and cancels it."""
+
+    def on_start(self, ctx):
+        self.ctx, self.quotes_seen = ctx, 0
+
+    def on_quote(self, quote):
+        self.quotes_seen += 1
+        client_id = self.ctx.submit(quote.symbol, "buy", 1000, 1.0)
+        self.ctx.cancel(client_id)

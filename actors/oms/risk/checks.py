@@ -23,7 +23,7 @@ from actors.oms.risk.config import RiskConfig
 from actors.oms.risk.decision import ALLOWED, NO_ACTIONS, Actions, Decision, num
 from actors.oms.risk.market import Conversion, MarketView, mid
 from actors.oms.risk.plan import Plan
-from actors.oms.risk.states import BY_RISK, HALTED, REDUCING, TradingStates
+from actors.oms.risk.states import ACTIVE, BY_RISK, HALTED, TradingStates
 from actors.oms.risk.windows import RecentOrders, SlidingCount
 from vigil.clock import Clock
 from vocabulary.fix_codes import Side
@@ -72,9 +72,12 @@ class Checks:
     def rebuild(self) -> None:  # gateway.py
         raise NotImplementedError
 
-    def check_new(self, *, strategy: str, book: str, symbol: str, side: Any, qty: Any, price: Any = None) -> Decision:
-        """A new order (price None: a market order). Persist `events` and raise `alerts` whatever the answer."""
-        return self._check(strategy, book, symbol, side, qty, price, None)
+    def check_new(self, *, strategy: str, book: str, symbol: str, side: Any, qty: Any, price: Any = None,
+                  closing: bool = False) -> Decision:
+        """A new order (price None: a market order). Persist `events` and raise `alerts` whatever the answer.
+        closing: an operator's order closing a position (a flatten): it passes a HALTED state as it would a
+        REDUCING one (only if it reduces), and is not the strategy's message."""
+        return self._check(strategy, book, symbol, side, qty, price, None, closing)
 
     def check_replace(self, order: Any, *, qty: Any = None, price: Any = None) -> Decision:
         """A cancel/replace of an OMS order to new terms (None: unchanged), checked as a new order would be,
@@ -95,7 +98,7 @@ class Checks:
         return ALLOWED
 
     def _check(self, strategy: str, book: str, symbol: str, side: Any, qty: Any, price: Any,
-               replacing: Any) -> Decision:
+               replacing: Any, closing: bool = False) -> Decision:
         oms = self.oms
         if oms.blotter is not self._blotter or oms.positions is not self._positions:
             self.rebuild()  # the OMS was restored from its snapshot rows and nothing has followed since
@@ -109,9 +112,9 @@ class Checks:
             plan = self._plans[(strategy, book, symbol)] = Plan(self.config, self.agg, self.instruments, strategy,
                                                                 book, symbol)
         rate = plan.strategy_limits.message_rate
-        count = 0 if rate is None else self._messages.hit(strategy, now, rate.window_s)
+        count = 0 if rate is None or closing else self._messages.hit(strategy, now, rate.window_s)
         state = self.states.effective(strategy, book)
-        if state is not None and state.state == HALTED:
+        if state is not None and state.state == HALTED and not closing:
             return self._deny(strategy, why.HALTED, f"halted: {state.label} is HALTED ({state.reason}): no new "
                               "orders or replaces; cancels pass", events)
         if rate is not None and count > rate.max:
@@ -140,8 +143,8 @@ class Checks:
             add = max(q - float(replacing.cum_qty), 0.0) - (entry[2] if entry else 0.0)
         same_side = own.buy if sign > 0 else own.sell
         reduces = sign * own.pos < 0 and same_side + add <= abs(own.pos)
-        if state is not None and state.state == REDUCING and not reduces:
-            return self._deny(strategy, why.REDUCING, f"reducing: {state.label} is REDUCING ({state.reason}): "
+        if state is not None and state.state != ACTIVE and not reduces:
+            return self._deny(strategy, why.REDUCING, f"reducing: {state.label} is {state.state} ({state.reason}): "
                               f"{_what(symbol, sign, q)} does not reduce the position {num(own.pos)} "
                               f"({num(same_side)} working on that side)", events)
         window = plan.strategy_limits.duplicate_window_s

@@ -204,5 +204,10 @@ def changes(old: RiskConfig, new: RiskConfig) -> list[dict[str, Any]]:
         elif a != b:
             out.append({"setting": path, "old": a, "new": b})
 
-    walk(old.to_dict(), new.to_dict(), "")
+    a, b = old.to_dict(), new.to_dict()
+    for table, defaults in (("strategies", "strategy_defaults"), ("books", "book_defaults")):
+        for name in set(a[table]) | set(b[table]):  # one not listed has the defaults' limits
+            a[table].setdefault(name, a[defaults])
+            b[table].setdefault(name, b[defaults])
+    walk(a, b, "")
     return out

@@ -198,3 +198,14 @@ def test_a_bad_control_is_refused_with_its_reason_recorded_and_changes_nothing(d
     actions = desk.desk.ask("oms", GetAudit()).rows
     assert [a["result"].split(":")[0] for a in actions] == ["refused", "refused"]
     assert all(a["operator"] == "carol" for a in actions)
+
+
+def test_after_a_kill_flatten_still_closes_positions_and_nothing_else_passes(desk):
+    take_liquidity(desk, 3000)
+    control(desk, Kill("runaway desk", "alice"))
+    done = control(desk, Flatten(None, "close out after the kill", "alice"))
+    assert [(s["side"], s["qty"], s["status"]) for s in done.sent] == [("Sell", "3000", "Filled")]
+    assert desk.desk.component("venue").core.exchange.net_bought(OWNER) == {"EURUSD": 0}
+    with pytest.raises(VigilError, match="denied: halted"):  # a closing order is not a way round the kill
+        desk.client.ask("oms", SubmitOrder("EURUSD", "sell", "1000", "1.12000", "limit", "DAY", strategy="alpha",
+                                           account="book-a"))

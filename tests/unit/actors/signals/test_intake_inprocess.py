@@ -5,6 +5,7 @@ what it logged once; every answer is recorded per signal."""
 from __future__ import annotations
 
 import json
+
 import pytest
 
 from actors.signals.validation import order_of

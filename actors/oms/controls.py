@@ -39,6 +39,7 @@ from vocabulary.controls import (
 from vocabulary.fix_codes import OrdStatus
 from vocabulary.orders import CancelOrder, SubmitOrder
 
+KILL_SWITCH_PULLED = "kill_switch_pulled"
 COMMANDS = (SetTradingState, SetLimits, ResetLimits, ReloadRestrictedList, Kill, Flatten)
 _VERBS = {ACTIVE: "resume", "REDUCING": "reduce", HALTED: "halt"}
 
@@ -129,6 +130,10 @@ class Controls:
                         self.sweeps.remove(sweep)
                         done = sweep.done()
                         self.record(sweep.msg, sweep.action, sweep.target, sweep.summary(), None)
+                        if sweep.action == "kill":  # on-call hears of it (runbooks/kill-switch-pulled.md)
+                            self.out.event("alert", problem=KILL_SWITCH_PULLED, operator=sweep.msg.operator,
+                                           reason=sweep.msg.reason, cancelled=list(done.cancelled),
+                                           failed=list(done.failed))
                         self.out.reply(sweep.sender, done)
         finally:
             self._moving = False

@@ -101,6 +101,8 @@ def test_kill_halts_everything_cancels_every_working_order_at_the_venue_and_refu
     assert at_venue_open(desk) == []
     with pytest.raises(VigilError, match="denied: halted: .*global.*kill: venue misbehaving"):
         desk.client.ask("oms", buy(1000, "1.09600"))
+    [alert] = desk.desk.alerts("kill_switch_pulled")
+    assert (alert["operator"], alert["reason"], sorted(alert["cancelled"])) == ("alice", "venue misbehaving", sorted(resting))
     [action] = desk.desk.ask("oms", GetAudit()).rows
     assert (action["operator"], action["action"], action["target"], action["reason"]) == (
         "alice", "kill", "global", "venue misbehaving")

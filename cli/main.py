@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from cli import controls, feeds, reference, signals, trading
+from cli import controls, feeds, reference, risk, signals, trading
 from vigil.errors import VigilError
 from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
 from vigil.rundir import LOG_FILE, RUNNING_FILE, last_exit, read_json, running
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     down = sub.add_parser("down", help="stop everything, in reverse start order")
     _run_dir_args(down)
     down.set_defaults(func=cmd_down)
-    for commands in (trading, controls, feeds, reference, signals):
+    for commands in (trading, controls, risk, feeds, reference, signals):
         commands.add_commands(sub, _run_dir_args, _with_client)
     return parser
 

@@ -85,6 +85,18 @@ class RawFixClient:
         fix.Session.sendToTarget(m, self.app.session)
         return cl
 
+    def cancel(self, orig_cl_ord_id: str, symbol: str, side: str, qty: int) -> str:
+        """An OrderCancelRequest of one of this client's orders."""
+        self._ids += 1
+        cl = f"T{time.time_ns()}-{self._ids}"
+        m = fix.Message()
+        m.getHeader().setField(35, "F")
+        for tag, value in ((11, cl), (41, orig_cl_ord_id), (55, symbol), (54, side), (38, str(qty))):
+            m.setField(tag, value)
+        m.setField(fix.TransactTime())
+        fix.Session.sendToTarget(m, self.app.session)
+        return cl
+
     def next_message(self, timeout: float = 10.0) -> str:
         try:
             return self.app.inbox.get(timeout=timeout)

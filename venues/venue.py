@@ -33,6 +33,7 @@ from venues.engine import (
     Exchange,
     ExecutionReport,
     NewOrderSingle,
+    OrderCancelRequest,
     OrderFlow,
     OrderMassStatusRequest,
     OrderStatusRequest,
@@ -98,6 +99,8 @@ class VenueCore:
         self.arrivals: deque[tuple[str, str, int]] = deque(maxlen=ARRIVALS_KEPT)
         """(client CompID, ClOrdID, when its NewOrderSingle reached the acceptor, epoch ns): tick-to-trade's
         far end."""
+        self.cancel_arrivals: deque[tuple[str, str, int]] = deque(maxlen=ARRIVALS_KEPT)
+        """The same of each OrderCancelRequest: the far end of stop-loss."""
         # Actions in effect already are in the configured reference prices; the rest move the flow's prices
         self._actions = deque(a for a in corporate_actions if a.effective_ns > clock.now_ns())
 
@@ -166,6 +169,8 @@ class VenueCore:
                 self.counts["rejects"] += 1
                 self._send(session, codec.fault_reject(message, f"FAULT{self.counts['rejects']}"))
                 return
+        if isinstance(req, OrderCancelRequest):
+            self.cancel_arrivals.append((_client(session), req.cl_ord_id, at_ns))
         if isinstance(req, OrderMassStatusRequest) and self.mass_status != "answer":
             if self.mass_status != "ignore":
                 self._send(session, codec.mass_status_refused(message, business=self.mass_status == "business_reject"))
@@ -327,7 +332,8 @@ class VenueCore:
                 self._work.extend(released)  # taken in from the next turn on, in the order they came
                 self.link.wake()
         elif cmd.kind == "arrivals":  # JSON: [[ClOrdID, epoch ns], ...] of one client, after the first `skip`
-            mine = [[cl_ord_id, at_ns] for client, cl_ord_id, at_ns in self.arrivals if a.get("comp_id") in (None, client)]
+            kept = self.cancel_arrivals if a.get("what") == "cancels" else self.arrivals
+            mine = [[cl_ord_id, at_ns] for client, cl_ord_id, at_ns in kept if a.get("comp_id") in (None, client)]
             return json.dumps(mine[int(a.get("skip", 0)):])
         elif cmd.kind == "holdings":  # JSON: a client's open orders and net position per symbol, as the venue has them
             if not a.get("comp_id"):

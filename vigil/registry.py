@@ -11,6 +11,7 @@ that silence is how its supervisor tells a crash from a normal exit.
 from __future__ import annotations
 
 import base64
+import json
 import pickle
 from typing import Any
 
@@ -92,5 +93,7 @@ class Registry:
 def _text(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, (list, tuple, dict)):  # an alert's orders, what failed: JSON in the stream
+        return json.dumps(value)
     return "" if value is None else value
 

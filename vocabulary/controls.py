@@ -59,6 +59,15 @@ class Flatten(Message, frozen=True):
     operator: str
 
 
+class StopLoss(Message, frozen=True):
+    """A strategy's stop-loss was hit (the risk monitor): REDUCING, its resting orders cancelled, then its
+    positions closed at the market; answered with a ControlDone once done."""
+
+    strategy: str
+    reason: str
+    operator: str
+
+
 class ControlDone(Message, frozen=True):
     """What a control did. cancelled: ClOrdIDs confirmed cancelled; sent: closing orders {cl_ord_id, symbol,
     side, qty, status, cum_qty}; failed: {what, reason} for each thing that could not be done."""

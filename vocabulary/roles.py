@@ -1,6 +1,6 @@
 """The roles actors declare (their class's `role`): how the CLI, drills and the console find the OMS,
-the broker sessions, the feeds, the strategies, the signal intake and the venue of a running topology,
-whatever their classes are named."""
+the broker sessions, the feeds, the strategies, the signal intake, the risk monitor and the venue of a
+running topology, whatever their classes are named."""
 
 OMS = "oms"
 BROKER_SESSION = "broker_session"
@@ -10,3 +10,4 @@ COUNTER = "counter"
 STRATEGY = "strategy"
 SIGNALS = "signals"
 SUPERVISOR = "supervisor"
+RISK_MONITOR = "risk_monitor"

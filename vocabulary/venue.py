@@ -30,7 +30,8 @@ class VenueCommand(Message, frozen=True):
     instead, as if they never arrived) and stops holding.
     held (comp_id, what: reports | requests): the number held, as the reply's text.
     arrivals (comp_id, skip: n): when each NewOrderSingle (of one client) reached the acceptor, as JSON
-    [[ClOrdID, epoch ns], ...] (of the newest 10,000, after the first `skip`): the far end of tick-to-trade.
+    [[ClOrdID, epoch ns], ...] (of the newest 10,000, after the first `skip`): the far end of tick-to-trade;
+    with what: cancels, each OrderCancelRequest's instead (the far end of bench/stop_loss.py).
     holdings (comp_id): what the venue holds for one client, as JSON {"open_orders": [{cl_ord_id, symbol,
     side, leaves_qty}], "net_bought": {symbol: bought less sold}}: where a flatten is checked.
     """

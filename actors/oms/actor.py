@@ -30,6 +30,7 @@ from actors.oms.state import OmsState
 from vigil.component import Component, Refused
 from vocabulary import roles
 from vocabulary.controls import GetAudit, GetRisk, GetStrategies, RiskView
+from vocabulary.fix_codes import ExecType
 from vocabulary.market_data import MarketFrames, Quote
 from vocabulary.oms import BookPosition, GetBookPosition, GetOrders, GetPositions, GetRouting, Listing
 from vocabulary.orders import (
@@ -43,9 +44,11 @@ from vocabulary.orders import (
     WatchOrders,
 )
 from vocabulary.reports import ExecutionReport, OrderCancelReject
+from vocabulary.risk import FlowSnapshot, PositionUpdate, VarFigures, WatchFlow
 from vocabulary.sessions import FromVenue, GetSessionStatus, NotSent, SessionStatus, TradingStatus
 
 ACK_CHECK = timedelta(milliseconds=500)
+_POSITION_CHANGES = frozenset({ExecType.TRADE, ExecType.TRADE_CORRECT, ExecType.TRADE_CANCEL})
 
 
 class OrderManager(Component):
@@ -74,6 +77,8 @@ class OrderManager(Component):
         self.watchers: dict[str, Any] = {}
         """strategy -> who hears of every change to its orders (WatchOrders): in memory, so a watcher
         asks again after an OMS restart (a strategy host does at its every start)."""
+        self.flow_watchers: list[Any] = []
+        """Who hears of every order update and position change (WatchFlow: the risk monitor)."""
         self.watched_books: dict[str, str] = {}
         self.told_states: dict[str, tuple[str, str | None]] = {}
         """strategy -> the trading state its watcher last heard."""
@@ -180,6 +185,15 @@ class OrderManager(Component):
             self.reply(sender, self.desk.command(msg))
         elif isinstance(msg, GetRouting):
             self.reply(sender, Listing(self.sessions.rows()))
+        elif isinstance(msg, WatchFlow):
+            if sender not in self.flow_watchers:
+                self.flow_watchers.append(sender)
+                book = self.book
+                self.reply(sender, FlowSnapshot(tuple(order_update(o) for o in book.blotter.open_orders()),
+                                                tuple(_text_row(p) for p in book.positions)))
+        elif isinstance(msg, VarFigures):
+            for name, figure in msg.figures.items():
+                self.risk.set_var(name, figure, at_ns=msg.at_ns)
         elif isinstance(msg, WatchOrders):
             self.watchers[msg.strategy] = sender
             self.watched_books[msg.strategy] = msg.book
@@ -215,7 +229,12 @@ class OrderManager(Component):
                 self.entry.acknowledge(record.cl_ord_id)
             if adjusting and isinstance(record, OrderCancelReject):
                 self.desk.refused(*adjusting, record.text or "refused by the venue")
-            self._notify(self.book.blotter.route(record))
+            order = self.book.blotter.route(record)
+            self._notify(order)
+            if self.flow_watchers and order is not None and isinstance(record, ExecutionReport) and \
+                    record.kind.normalized in _POSITION_CHANGES:
+                self._tell_flow(PositionUpdate(_text_row(self.book.positions.get(order.account, order.strategy,
+                                                                                   order.symbol))))
         self.reconciliation.from_venue(msg)
         if self.controls.sweeps:
             self.controls.progress()
@@ -249,7 +268,11 @@ class OrderManager(Component):
     # ---- strategies ----------------------------------------------------------
     def _notify(self, order: Any, reason: str | None = None) -> None:
         """Tell the strategy that watches its orders what became of this one (reason: other than its own)."""
-        watcher = self.watchers.get(order.strategy) if order is not None else None
+        if order is None:
+            return
+        if self.flow_watchers:
+            self._tell_flow(order_update(order))
+        watcher = self.watchers.get(order.strategy)
         if watcher is not None:
             def gone(why: Refused, strategy: str = order.strategy) -> None:
                 if self.watchers.get(strategy) is watcher:
@@ -258,6 +281,13 @@ class OrderManager(Component):
             if reason is not None:
                 update = msgspec.structs.replace(update, reason=reason)
             self.tell(watcher, update, on_refused=gone)
+
+    def _tell_flow(self, msg: Any) -> None:
+        for watcher in list(self.flow_watchers):
+            def gone(why: Refused, watcher: Any = watcher) -> None:
+                if watcher in self.flow_watchers:
+                    self.flow_watchers.remove(watcher)
+            self.tell(watcher, msg, on_refused=gone)
 
     def _strategies(self) -> list[dict[str, Any]]:
         """`vigil strategies`: every strategy the OMS knows of (orders, positions, limits, a state, a watcher)."""
@@ -336,6 +366,10 @@ def _row(view: Any) -> dict:
         value = getattr(view, name)
         out[name] = str(value) if isinstance(value, Decimal) else value
     return out
+
+
+def _text_row(view: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in _row(view).items()}
 
 
 def _money(value: Any) -> float | None:

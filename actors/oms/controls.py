@@ -7,6 +7,7 @@ answer (a ControlDone) leaves once every cancel is confirmed, refused or unanswe
 
     kill      global HALTED first (nothing new passes the gateway from then on), then every working
               order at every session cancelled
+    stop loss (the risk monitor) the strategy REDUCING, then as a flatten of its orders and positions
     flatten   the book's resting orders cancelled; once none is left working, each of its positions
               closed by a market order (IOC) that passes the gateway like any other, except that a
               HALTED state lets it through as REDUCING would (a kill, then a flatten); done when those
@@ -15,12 +16,12 @@ answer (a ControlDone) leaves once every cancel is confirmed, refused or unanswe
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from actors.oms.audit import AuditTrail, audit_event
 from actors.oms.effects import Effects
 from actors.oms.entry import OrderEntry
-from actors.oms.risk import ACTIVE, HALTED, RestrictedListError, RiskGateway, TradingStateError
+from actors.oms.risk import ACTIVE, HALTED, REDUCING, RestrictedListError, RiskGateway, TradingStateError
 from actors.oms.risk.decision import num
 from actors.oms.risk.market import mid
 from actors.oms.state import OmsState
@@ -35,12 +36,13 @@ from vocabulary.controls import (
     ResetLimits,
     SetLimits,
     SetTradingState,
+    StopLoss,
 )
 from vocabulary.fix_codes import OrdStatus
 from vocabulary.orders import CancelOrder, SubmitOrder
 
 KILL_SWITCH_PULLED = "kill_switch_pulled"
-COMMANDS = (SetTradingState, SetLimits, ResetLimits, ReloadRestrictedList, Kill, Flatten)
+COMMANDS = (SetTradingState, SetLimits, ResetLimits, ReloadRestrictedList, Kill, Flatten, StopLoss)
 _VERBS = {ACTIVE: "resume", "REDUCING": "reduce", HALTED: "halt"}
 
 
@@ -95,9 +97,17 @@ class Controls:
             self._start(Sweep(self, msg, sender, "kill", "global", self.state.blotter.open_orders()))
             return None
         if isinstance(msg, Flatten):
-            target = msg.book or "all"
-            orders = [o for o in self.state.blotter.open_orders() if msg.book is None or o.account == msg.book]
-            self._start(Sweep(self, msg, sender, "flatten", target, orders, close_book=msg.book or True))
+            def in_book(item: Any) -> bool:
+                return msg.book is None or item.account == msg.book
+            orders = [o for o in self.state.blotter.open_orders() if in_book(o)]
+            self._start(Sweep(self, msg, sender, "flatten", msg.book or "all", orders, closes=in_book))
+            return None
+        if isinstance(msg, StopLoss):
+            def of_strategy(item: Any) -> bool:
+                return item.strategy == msg.strategy
+            self.out.persist(risk.set_state("strategy", msg.strategy, REDUCING, reason=msg.reason, by=msg.operator))
+            orders = [o for o in self.state.blotter.open_orders() if of_strategy(o)]
+            self._start(Sweep(self, msg, sender, "stop loss", msg.strategy, orders, closes=of_strategy))
             return None
         raise TypeError(f"not a control: {type(msg).__name__}")
 
@@ -148,12 +158,12 @@ class Controls:
 
 
 class Sweep:
-    """Cancel `orders`; then, for a flatten, close the positions (of book `close_book`, True: every book)."""
+    """Cancel `orders`; then, for a flatten or a stop-loss, close the positions `closes` picks."""
 
     def __init__(self, controls: Controls, msg: Any, sender: Any, action: str, target: str, orders: list[Any],
-                 close_book: str | bool | None = None) -> None:
+                 closes: Callable[[Any], bool] | None = None) -> None:
         self.controls, self.msg, self.sender, self.action, self.target = controls, msg, sender, action, target
-        self.close_book = close_book
+        self.closes = closes
         self.to_cancel = {o.cl_ord_id: "" for o in orders}
         """ClOrdID -> "" (a cancel to send) or "sent"."""
         self.errors: dict[str, str] = {}
@@ -169,7 +179,7 @@ class Sweep:
         self._cancels(late)
         if self.to_cancel:
             return False
-        if self.close_book is not None and not self.closed:
+        if self.closes is not None and not self.closed:
             self.closed = True
             self._close_positions()
             self.deadline = self.controls.clock.monotonic() + self.controls.settle_s
@@ -211,7 +221,7 @@ class Sweep:
     def _close_positions(self) -> None:
         entry = self.controls.entry
         for p in list(self.controls.state.positions):
-            if not p.qty or (self.close_book is not True and p.account != self.close_book):
+            if not p.qty or not self.closes(p):
                 continue
             side = "sell" if p.qty > 0 else "buy"
             what = f"{side} {abs(p.qty)} {p.symbol} for {p.strategy} in {p.account}"
@@ -228,9 +238,9 @@ class Sweep:
         sent = tuple({"cl_ord_id": c, "symbol": o.symbol, "side": o.side.label, "qty": str(o.qty),
                       "status": o.status.label, "cum_qty": str(o.cum_qty)}
                      for c in self.closing for o in (blotter.get(c),))
-        if self.close_book is not None:
+        if self.closes is not None:
             for p in self.controls.state.positions:
-                if p.qty and (self.close_book is True or p.account == self.close_book) and \
+                if p.qty and self.closes(p) and \
                         not any(f["what"].endswith(f"{p.symbol} for {p.strategy} in {p.account}") for f in self.failed):
                     self.failed.append({"what": f"{p.symbol} for {p.strategy} in {p.account}",
                                         "reason": f"position still {_qty(p.qty)} after its closing order"})
@@ -255,6 +265,8 @@ def _named(msg: Any) -> tuple[str, str]:
         return ("kill release" if msg.release else "kill"), "global"
     if isinstance(msg, Flatten):
         return "flatten", msg.book or "all"
+    if isinstance(msg, StopLoss):
+        return "stop loss", msg.strategy
     return {ResetLimits: "limits reset", ReloadRestrictedList: "restricted reload"}[type(msg)], "all"
 
 

@@ -1,7 +1,8 @@
 """The big red buttons from the CLI over real processes (venue, feed, OMS with the gateway, a FIX session,
 two strategies): `vigil strategy halt|resume`, `vigil kill`, `vigil flatten --all` (checked at the
-venue, not only at the OMS), `vigil limits set`, `vigil strategies --json` and `vigil audit --json`; states
-and limits survive a SIGKILL of the OMS and of a strategy's host."""
+venue, not only at the OMS), `vigil limits set`, `vigil strategies --json`, `vigil risk --json` and
+`vigil audit --json`; states and limits survive a SIGKILL of the OMS, of the risk monitor and of a strategy's
+host."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from vocabulary.oms import GetOrders
 from vocabulary.venue import VenueCommand
 
 OMS, VENUE = "root/trading/oms", "root/venue"
-MEAN_REV = "root/market/strategies/mean-rev"
+MEAN_REV, RISK = "root/market/strategies/mean-rev", "root/trading/risk"
 
 
 def topology(ports: dict[str, int]) -> str:
@@ -48,6 +49,9 @@ root:
         - id: fix-a
           start: actors.broker.session:BrokerSession
           config: {{sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: {ports['fix']}, heartbeat_s: 2}}
+        - id: risk
+          start: actors.risk_monitor.monitor:RiskMonitor
+          config: {{stop_loss: {{mean-rev: 100000}}, var: {{sample_s: 0.2, window: 50}}, var_every_s: 1}}
     - id: market
       type: supervisor
       strategy: rest_for_one
@@ -100,6 +104,13 @@ def test_halt_kill_and_flatten_from_the_cli_leave_nothing_at_the_venue(vigil, po
     row = strategies(run)["mean-rev"]
     assert set(row) >= {"name", "book", "state", "position", "pnl", "orders", "denials", "last_error"}
     assert row["book"] == "mean-rev" and set(row["pnl"]) == {"realized", "unrealized"}
+
+    old = run.kill(RISK)  # the risk monitor restarts, follows the OMS's flow again, marks and computes VaR
+    run.wait_running(RISK, not_pid=old)
+    figures = wait_for(lambda: (f := cli_json(run, "risk")) and all(b["var"] is not None for b in f["books"])
+                       and len(f["books"]) == 2 and f, timeout=60, what="the risk monitor's VaR of both books")
+    [mean_rev] = [r for r in figures["strategies"] if r["strategy"] == "mean-rev"]
+    assert mean_rev["unrealized"] is not None and mean_rev["stop_loss"] == 100000 and not mean_rev["stopped"]
 
     cli_json(run, "strategy", "halt", "mean-rev", "--reason", "looks wrong", "--as", "alice")
     halted_at = len(orders(run, "mean-rev"))

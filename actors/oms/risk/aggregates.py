@@ -282,6 +282,11 @@ class Aggregates:
         return {baseline_key(key): t.pnl for key, t in self.groups.items() if key[0] in kinds}
 
     # ---- reading, for VaR and tests ------------------------------------------------------
+    def holds_any(self, key: GroupKey) -> bool:
+        """Whether a group has a position in some symbol, marked or not."""
+        totals = self.groups.get(key)
+        return totals is not None and any(c.pos for c in totals.cells.values())
+
     def positions_of(self, key: GroupKey) -> dict[str, float]:
         """{symbol: position value in the base currency} of one group (symbols with a mark and a position)."""
         totals = self.groups.get(key)

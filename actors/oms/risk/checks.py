@@ -246,14 +246,15 @@ class Checks:
                                       f"{t.label} (realised + unrealised today); only reducing orders pass", events)
             if plan.max_var is not None:
                 figure = self.var.get(book)
-                if figure is None:
-                    return self._deny(strategy, why.NO_VAR, f"no_var: no VaR figure for book {book}; only reducing "
-                                      "orders pass", events)
-                age = now_ns - figure[1]
-                if age > self._var_age_ns:
-                    return self._deny(strategy, why.STALE_VAR, f"stale_var: book {book}'s VaR is {num(age / 1e9)} s "
-                                      f"old > {num(self.config.var.max_age_s)} s; only reducing orders pass", events)
-                if figure[0] > plan.max_var:
+                if figure is None:  # a book holding nothing risks nothing: its first order needs no figure
+                    if self.agg.holds_any(("book", book)):
+                        return self._deny(strategy, why.NO_VAR, f"no_var: no VaR figure for book {book}; only "
+                                          "reducing orders pass", events)
+                elif now_ns - figure[1] > self._var_age_ns:
+                    return self._deny(strategy, why.STALE_VAR, f"stale_var: book {book}'s VaR is "
+                                      f"{num((now_ns - figure[1]) / 1e9)} s old > {num(self.config.var.max_age_s)} s; "
+                                      "only reducing orders pass", events)
+                elif figure[0] > plan.max_var:
                     return self._deny(strategy, why.VAR, f"var: {num(figure[0])} > {num(plan.max_var)} for book "
                                       f"{book}; only reducing orders pass", events)
         if dup_key is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -123,6 +124,15 @@ def test_events_read_back_in_order_with_their_details(registry):
         {"path": "root", "what": "gave_up", "reason": "too many restarts", "note": ""},
         {"path": "root/oms", "what": "running"},
     ]
+
+
+def test_an_alert_naming_orders_keeps_them_as_json(registry):
+    registry.declare_tree(TREE)
+    registry.event("root/oms", "alert", problem="kill_switch_pulled", cancelled=["V1-1", "V1-2"],
+                   failed=[{"what": "V1-3", "reason": "filled before its cancel"}])
+    [event] = registry.events()
+    assert json.loads(event["cancelled"]) == ["V1-1", "V1-2"]
+    assert json.loads(event["failed"]) == [{"what": "V1-3", "reason": "filled before its cancel"}]
 
 
 def test_many_events_stay_in_order(registry):

@@ -70,8 +70,11 @@ def test_what_is_not_persisted_starts_empty_and_fails_closed():
     desk = Desk({**LIMITS, "books": {"main": {"max_var": 1e6}}})
     desk.gw.set_var("main", 10, at_ns=desk.clock.now_ns())
     assert desk.check()
+    held = desk.submit(qty=1000)
+    desk.ack(held)
+    desk.fill(held, 1000, 1.1)
     again = Desk({**LIMITS, "books": {"main": {"max_var": 1e6}}})
     for event in desk.log:
         again.persist(event)
-    assert again.check().reason == "no_var"  # until the VaR is computed again
+    assert again.check().reason == "no_var"  # until the VaR of what the book holds is computed again
     assert again.gw.denial_counts()["total"] == {"no_var": 1}  # counted since this gateway started

@@ -1,0 +1,114 @@
+"""The risk monitor with the OMS, a FIX session and the venue's matching engine in one process on a simulated
+clock: positions marked to the market, a stop-loss breach that cancels the strategy's resting orders, closes
+its position and puts it in REDUCING (checked at the venue), a stop just inside that does nothing, VaR
+figures that reach the gateway, and a stop made once across a restart of the monitor."""
+from __future__ import annotations
+
+from tests.support.inprocess_run import InProcessRun
+from vocabulary.controls import GetStrategies, SetTradingState
+from vocabulary.orders import SubmitOrder
+from vocabulary.risk import GetRiskFigures
+
+OWNER = "FIX.4.4:VENUE->VIGIL_A"
+
+
+def topology(stop: float) -> str:
+    return f"""
+vigil: {{name: t}}
+root:
+  children:
+    - id: venue
+      start: venues.actor:SimulatedVenue
+      config:
+        port: 19431
+        md_endpoint: tcp://127.0.0.1:19432
+        fix_log: false
+        clients: [{{comp_id: VIGIL_A}}]
+        symbols: {{EURUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}}}
+        flow: {{seed: 9, rate_per_s: 200}}
+    - id: oms
+      start: actors.oms.actor:OrderManager
+      config:
+        sessions: [{{id: fix-a}}]
+        feed: feed
+        control_settle_s: 3
+        risk: {{market: {{max_quote_age_s: 30}}}}
+    - id: fix-a
+      start: actors.broker.session:BrokerSession
+      config: {{sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: 19431, fix_log: false}}
+    - id: risk
+      start: actors.risk_monitor.monitor:RiskMonitor
+      config:
+        stop_loss: {{alpha: {stop}}}
+        var: {{sample_s: 0.1, window: 50}}
+        var_every_s: 0.5
+"""
+
+
+def desk(tmp_path, stop: float) -> InProcessRun:
+    run = InProcessRun(tmp_path / "desk", topology(stop)).start()
+    run.desk.advance(1.0)
+    feed(run)
+    return run
+
+
+def feed(run: InProcessRun) -> None:
+    run.market_data("oms")
+    run.market_data("risk")
+
+
+def hold_and_rest(run: InProcessRun) -> str:
+    """alpha buys 3000 at the far touch (paying the spread: a loss at the mid at once) and rests a bid."""
+    run.client.ask("oms", SubmitOrder("EURUSD", "buy", "3000", "1.12000", "limit", "IOC", strategy="alpha",
+                                      account="book-a"))
+    run.desk.advance(0.1)
+    resting = run.client.ask("oms", SubmitOrder("EURUSD", "buy", "1000", "1.09000", "limit", "DAY",
+                                                strategy="alpha", account="book-a")).cl_ord_id
+    run.desk.advance(0.1)
+    return resting
+
+
+def venue(run: InProcessRun):
+    return run.desk.component("venue").core.exchange
+
+
+def step(run: InProcessRun, seconds: float) -> None:
+    for _ in range(round(seconds / 0.05)):
+        run.desk.advance(0.05)
+        feed(run)
+
+
+def test_a_stop_loss_breach_cancels_closes_and_puts_the_strategy_in_reducing(tmp_path):
+    run = desk(tmp_path, stop=0.01)  # the spread alone is a bigger loss
+    hold_and_rest(run)
+    assert venue(run).open_orders(OWNER) and venue(run).net_bought(OWNER)["EURUSD"] == 3000
+    step(run, 0.5)
+    [alert] = run.desk.alerts("stop_loss_hit")
+    assert alert["strategy"] == "alpha" and alert["reason"].startswith("stop_loss: lost ")
+    assert venue(run).open_orders(OWNER) == [] and venue(run).net_bought(OWNER) == {"EURUSD": 0}
+    [alpha] = [r for r in run.desk.ask("oms", GetStrategies()).rows if r["name"] == "alpha"]
+    assert alpha["state"] == "REDUCING" and alpha["state_reason"].startswith("stop_loss: lost ")
+    [row] = run.desk.ask("risk", GetRiskFigures()).strategies
+    assert row["stopped"] and row["realized"] < 0
+
+    run.desk.restart("risk")  # the stop was made: a restarted monitor does not make it again today
+    run.desk.advance(0.5)
+    run.desk.ask("oms", SetTradingState("strategy", "alpha", "ACTIVE", "reviewed", "alice"))
+    hold_and_rest(run)
+    step(run, 0.5)
+    assert len(run.desk.alerts("stop_loss_hit")) == 1
+
+
+def test_a_stop_not_reached_does_nothing_and_the_books_var_reaches_the_gateway(tmp_path):
+    run = desk(tmp_path, stop=1000)
+    resting = hold_and_rest(run)
+    step(run, 4.0)  # enough price samples for a VaR figure
+    assert run.desk.alerts("stop_loss_hit") == []
+    assert [o.cl_ord_id for o in venue(run).open_orders(OWNER)] == [resting]
+    figures = run.desk.ask("risk", GetRiskFigures())
+    [book] = figures.books
+    assert book["book"] == "book-a" and book["var"] is not None and book["var"] > 0
+    [strategy] = figures.strategies
+    assert strategy["unrealized"] is not None and strategy["stopped"] is False
+    var, at_ns = run.desk.component("oms").risk.var["book-a"]
+    assert round(var, 2) == book["var"]

@@ -1,6 +1,8 @@
 """Topology text for tests."""
 from __future__ import annotations
 
+import textwrap
+
 
 def worker(id: str, restart: str = "permanent", shutdown: int | str = 2000, start: str = "actors.counter:Counter",
            heartbeat: tuple[int, int] | None = None, config: str = "") -> str:
@@ -61,3 +63,37 @@ def trading(ports: dict[str, int], *, sessions: tuple[tuple[str, str, str], ...]
     backoff = f"{{min_ms: {oms_backoff_ms}, max_ms: {oms_backoff_ms}, jitter: 0.0}}" if oms_backoff_ms else ""
     return topology([venue, supervisor("trading", [oms, brokers], backoff=backoff, intensity=10)],
                     heartbeat=(200, 2000))
+
+
+def desk(*, oms: str = "", children: str = "", flow_seed: int = 11) -> str:
+    """For a topology in one process (tests.support.inprocess_run): a venue quoting EURUSD with background
+    flow, an OMS and a FIX 4.4 session to it (VIGIL_A; the ports are the loopback network's, not the
+    machine's). oms: more of the OMS's config, YAML lines at any one indent; children: more children,
+    YAML list items at any one indent."""
+    return f"""\
+vigil: {{name: t}}
+root:
+  children:
+    - id: venue
+      start: venues.actor:SimulatedVenue
+      config:
+        port: 19401
+        md_endpoint: tcp://127.0.0.1:19402
+        fix_log: false
+        clients: [{{comp_id: VIGIL_A}}]
+        symbols: {{EURUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}}}
+        flow: {{seed: {flow_seed}, rate_per_s: 200}}
+    - id: oms
+      start: actors.oms.actor:OrderManager
+      config:
+        sessions: [{{id: fix-a}}]
+{_block(oms, 8)}\
+    - id: fix-a
+      start: actors.broker.session:BrokerSession
+      config: {{sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: 19401, fix_log: false}}
+{_block(children, 4)}"""
+
+
+def _block(text: str, n: int) -> str:
+    """YAML lines at any one indent, at n spaces."""
+    return _indent(textwrap.dedent(text).strip("\n"), n) if text.strip() else ""

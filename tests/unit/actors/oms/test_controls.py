@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tests.support.inprocess_run import InProcessRun
+from tests.support.topologies import desk as desk_topology
 from vigil.errors import VigilError
 from vocabulary.controls import (
     ControlDone,
@@ -23,32 +24,13 @@ from vocabulary.controls import (
 from vocabulary.oms import GetOrders, GetPositions
 from vocabulary.orders import CancelOrder, SubmitOrder
 
-TOPOLOGY = """
-vigil: {name: t}
-root:
-  children:
-    - id: venue
-      start: venues.actor:SimulatedVenue
-      config:
-        port: 19411
-        md_endpoint: tcp://127.0.0.1:19412
-        fix_log: false
-        clients: [{comp_id: VIGIL_A}]
-        symbols: {EURUSD: {tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}
-        flow: {seed: 5, rate_per_s: 200}
-    - id: oms
-      start: actors.oms.actor:OrderManager
-      config:
-        sessions: [{id: fix-a}]
-        feed: feed
-        control_settle_s: 3
-        risk:
-          market: {max_quote_age_s: 30}
-          strategies: {alpha: {max_order_qty: 100000}}
-    - id: fix-a
-      start: actors.broker.session:BrokerSession
-      config: {sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: 19411, fix_log: false}
-"""
+TOPOLOGY = desk_topology(flow_seed=5, oms="""
+    feed: feed
+    control_settle_s: 3
+    risk:
+      market: {max_quote_age_s: 30}
+      strategies: {alpha: {max_order_qty: 100000}}
+    """)
 OWNER = "FIX.4.4:VENUE->VIGIL_A"
 """Vigil's session as the venue names its orders' owner."""
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.support.inprocess_run import InProcessRun
+from tests.support.topologies import desk as desk_topology
 from vigil.errors import VigilError
 from vocabulary.oms import GetOrders
 from vocabulary.orders import ReplaceOrder, SubmitOrder
@@ -17,37 +18,19 @@ STRATEGY = "mean-rev"
 
 
 def topology(strategy_limits: str = "{}") -> str:
-    return f"""
-vigil: {{name: t}}
-root:
-  children:
-    - id: venue
-      start: venues.actor:SimulatedVenue
-      config:
-        port: 19401
-        md_endpoint: tcp://127.0.0.1:19402
-        fix_log: false
-        clients: [{{comp_id: VIGIL_A}}]
-        symbols: {{EURUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}}}
-        flow: {{seed: 11, rate_per_s: 200}}
-    - id: oms
-      start: actors.oms.actor:OrderManager
-      config:
-        sessions: [{{id: fix-a}}]
+    return desk_topology(oms=f"""
         feed: feed
         risk:
           market: {{max_quote_age_s: 2}}
           strategies:
             manual: {{max_order_qty: 200000, collar_bps: 50}}
             {STRATEGY}: {strategy_limits}
-    - id: fix-a
-      start: actors.broker.session:BrokerSession
-      config: {{sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: 19401, fix_log: false}}
-    - id: {STRATEGY}
-      start: actors.strategy.host:StrategyHost
-      config: {{strategy: "strategies.mean_reversion:MeanReversion", params: {{window: 10, entry_bps: 0.2}},
-               symbols: [EURUSD], book: mr}}
-"""
+        """, children=f"""
+        - id: {STRATEGY}
+          start: actors.strategy.host:StrategyHost
+          config: {{strategy: "strategies.mean_reversion:MeanReversion", params: {{window: 10, entry_bps: 0.2}},
+                   symbols: [EURUSD], book: mr}}
+        """)
 
 
 def start(tmp_path, strategy_limits: str = "{}") -> InProcessRun:

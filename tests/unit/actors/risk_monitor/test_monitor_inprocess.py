@@ -5,6 +5,7 @@ figures that reach the gateway, and a stop made once across a restart of the mon
 from __future__ import annotations
 
 from tests.support.inprocess_run import InProcessRun
+from tests.support.topologies import desk as desk_topology
 from vocabulary.controls import GetStrategies, SetTradingState
 from vocabulary.orders import SubmitOrder
 from vocabulary.risk import GetRiskFigures
@@ -13,36 +14,18 @@ OWNER = "FIX.4.4:VENUE->VIGIL_A"
 
 
 def topology(stop: float) -> str:
-    return f"""
-vigil: {{name: t}}
-root:
-  children:
-    - id: venue
-      start: venues.actor:SimulatedVenue
-      config:
-        port: 19431
-        md_endpoint: tcp://127.0.0.1:19432
-        fix_log: false
-        clients: [{{comp_id: VIGIL_A}}]
-        symbols: {{EURUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}}}
-        flow: {{seed: 9, rate_per_s: 200}}
-    - id: oms
-      start: actors.oms.actor:OrderManager
-      config:
-        sessions: [{{id: fix-a}}]
+    return desk_topology(flow_seed=9, oms="""
         feed: feed
         control_settle_s: 3
-        risk: {{market: {{max_quote_age_s: 30}}}}
-    - id: fix-a
-      start: actors.broker.session:BrokerSession
-      config: {{sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: 19431, fix_log: false}}
-    - id: risk
-      start: actors.risk_monitor.monitor:RiskMonitor
-      config:
-        stop_loss: {{alpha: {stop}}}
-        var: {{sample_s: 0.1, window: 50}}
-        var_every_s: 0.5
-"""
+        risk: {market: {max_quote_age_s: 30}}
+        """, children=f"""
+        - id: risk
+          start: actors.risk_monitor.monitor:RiskMonitor
+          config:
+            stop_loss: {{alpha: {stop}}}
+            var: {{sample_s: 0.1, window: 50}}
+            var_every_s: 0.5
+        """)
 
 
 def desk(tmp_path, stop: float) -> InProcessRun:

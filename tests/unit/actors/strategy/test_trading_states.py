@@ -4,30 +4,11 @@ while the other strategy trades on; only a person resumes it."""
 from __future__ import annotations
 
 from tests.support.inprocess_run import InProcessRun
+from tests.support.topologies import desk as desk_topology
 from vocabulary.controls import GetStrategies, SetTradingState
 from vocabulary.oms import GetOrders
 
-TOPOLOGY = """
-vigil: {name: t}
-root:
-  children:
-    - id: venue
-      start: venues.actor:SimulatedVenue
-      config:
-        port: 19421
-        md_endpoint: tcp://127.0.0.1:19422
-        fix_log: false
-        clients: [{comp_id: VIGIL_A}]
-        symbols: {EURUSD: {tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}
-        flow: {seed: 3, rate_per_s: 200}
-    - id: oms
-      start: actors.oms.actor:OrderManager
-      config:
-        sessions: [{id: fix-a}]
-        risk: {strategy_defaults: {message_rate: {max: 10, window_s: 1}}}
-    - id: fix-a
-      start: actors.broker.session:BrokerSession
-      config: {sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: 19421, fix_log: false}
+TOPOLOGY = desk_topology(flow_seed=3, oms="risk: {strategy_defaults: {message_rate: {max: 10, window_s: 1}}}", children="""
     - id: runaway
       start: actors.strategy.host:StrategyHost
       config: {strategy: "tests.support.testbed_actors:Runaway", symbols: [EURUSD], book: r}
@@ -35,7 +16,7 @@ root:
       start: actors.strategy.host:StrategyHost
       config: {strategy: "strategies.mean_reversion:MeanReversion", params: {window: 10, entry_bps: 0.2},
                symbols: [EURUSD], book: mr}
-"""
+    """)
 
 
 def trade_for(run: InProcessRun, seconds: float, step: float = 0.05) -> None:

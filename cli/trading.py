@@ -13,7 +13,7 @@ def add_commands(sub: argparse._SubParsersAction, run_dir_args: Callable, handle
     orders = sub.add_parser("orders", help="every order with its status, quantities and last reason")
     orders.add_argument("--open", action="store_true", help="open orders only")
     orders.add_argument("--json", action="store_true")
-    positions = sub.add_parser("positions", help="positions per account, strategy and symbol")
+    positions = sub.add_parser("positions", help="positions per account, strategy and symbol, with P&L")
     positions.add_argument("--json", action="store_true")
     sessions = sub.add_parser("sessions", help="each FIX session: logged on, sequence numbers, last error")
     sessions.add_argument("--json", action="store_true")
@@ -66,7 +66,8 @@ def cmd_positions(args: argparse.Namespace, client) -> int:
         print(json.dumps({"positions": rows}, indent=2))
         return 0
     print_table(rows, [("account", "ACCOUNT"), ("strategy", "STRATEGY"), ("symbol", "SYMBOL"), ("qty", "QTY"),
-                        ("avg_px", "AVGPX"), ("realized_pnl", "REALIZED PNL"), ("dividends", "DIVIDENDS")])
+                        ("avg_px", "AVGPX"), ("realized_pnl", "REALIZED PNL"), ("unrealized_pnl", "UNREALIZED PNL"),
+                        ("dividends", "DIVIDENDS")])
     return 0
 
 

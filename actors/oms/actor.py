@@ -72,8 +72,7 @@ class OrderManager(Component):
                                   instruments=data.instruments, actions_file=data.actions_file, actions=data.actions,
                                   policy=config.corporate_actions.open_orders)
         self.audit = AuditTrail()
-        self.controls = Controls(self.book, self.entry, self.risk, self.audit, self, self.clock,
-                                 settle_s=config.control_settle_s)
+        self.controls = Controls(self.book, self.entry, self.risk, self, self.clock, settle_s=config.control_settle_s)
         self.watchers: dict[str, Any] = {}
         """strategy -> who hears of every change to its orders (WatchOrders): in memory, so a watcher
         asks again after an OMS restart (a strategy host does at its every start)."""

@@ -5,25 +5,26 @@ The kill switch and flatten take time: their cancels and closing orders are answ
 each is a Sweep the OMS moves on (`progress`) at every venue record and on its timer, and the operator's
 answer (a ControlDone) leaves once every cancel is confirmed, refused or unanswered for settle_s:
 
-    kill      global HALTED first (nothing new passes the gateway from then on), then every working
-              order at every session cancelled
-    stop loss (the risk monitor) the strategy REDUCING, then as a flatten of its orders and positions
-    flatten   the book's resting orders cancelled; once none is left working, each of its positions
-              closed by a market order (IOC) that passes the gateway like any other, except that a
-              HALTED state lets it through as REDUCING would (a kill, then a flatten); done when those
-              orders are
+    kill       global HALTED first (nothing new passes the gateway from then on), then every working
+               order at every session cancelled
+    flatten    the book's resting orders cancelled; once none is left working, each of its positions
+               closed by a market order (IOC) that passes the gateway like any other, except that a
+               HALTED state lets it through as REDUCING would (a kill, then a flatten); done when those
+               orders are
+    stop loss  (from the risk monitor) the strategy in REDUCING, then a flatten of its orders and positions
 """
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, Callable
 
-from actors.oms.audit import AuditTrail, audit_event
+from actors.oms.audit import audit_event
 from actors.oms.effects import Effects
 from actors.oms.entry import OrderEntry
 from actors.oms.risk import ACTIVE, HALTED, REDUCING, RestrictedListError, RiskGateway, TradingStateError
 from actors.oms.risk.decision import num
 from actors.oms.risk.market import mid
+from actors.oms.risk.states import SCOPES
 from actors.oms.state import OmsState
 from vigil.clock import Clock
 from vigil.component import Refused
@@ -47,9 +48,9 @@ _VERBS = {ACTIVE: "resume", "REDUCING": "reduce", HALTED: "halt"}
 
 
 class Controls:
-    def __init__(self, state: OmsState, entry: OrderEntry, risk: RiskGateway, audit: AuditTrail, out: Effects,
-                 clock: Clock, *, settle_s: float) -> None:
-        self.state, self.entry, self.risk, self.audit, self.out, self.clock = state, entry, risk, audit, out, clock
+    def __init__(self, state: OmsState, entry: OrderEntry, risk: RiskGateway, out: Effects, clock: Clock, *,
+                 settle_s: float) -> None:
+        self.state, self.entry, self.risk, self.out, self.clock = state, entry, risk, out, clock
         self.settle_s = settle_s
         self.sweeps: list[Sweep] = []
         self._moving = self._again = False
@@ -67,7 +68,7 @@ class Controls:
     def _command(self, msg: Any, sender: Any) -> ControlDone | None:
         risk = self.risk
         if isinstance(msg, SetTradingState):
-            was = risk.states.get(msg.scope, msg.target)
+            was = risk.states.get(msg.scope, msg.target) if msg.scope in SCOPES else None
             self.out.persist(risk.set_state(msg.scope, msg.target, msg.state, reason=msg.reason, by=msg.operator))
             action, target = _named(msg)
             now = risk.states.get(msg.scope, msg.target)

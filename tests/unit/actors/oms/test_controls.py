@@ -193,3 +193,9 @@ def test_after_a_kill_flatten_still_closes_positions_and_nothing_else_passes(des
     with pytest.raises(VigilError, match="denied: halted"):  # a closing order is not a way round the kill
         desk.client.ask("oms", SubmitOrder("EURUSD", "sell", "1000", "1.12000", "limit", "DAY", strategy="alpha",
                                            account="book-a"))
+
+
+def test_a_control_naming_an_unknown_scope_is_refused_and_the_oms_goes_on(desk):
+    with pytest.raises(VigilError, match="unknown scope 'desk'"):
+        control(desk, SetTradingState("desk", "x", "HALTED", "?", "carol"))
+    assert desk.client.ask("oms", buy(1000, "1.09600")).cl_ord_id

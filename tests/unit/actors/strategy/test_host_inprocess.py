@@ -85,6 +85,8 @@ def test_a_host_killed_after_logging_an_order_sends_it_once_when_it_restarts(des
     desk.desk.advance(5)  # resyncs on the way send nothing twice either
     [order] = [r for r in orders_of(desk) if r["client_id"] == client_id]
     assert order["status"] == "New"
+    arrived = [c for _, c, _ in desk.desk.component("venue").core.arrivals if c == order["cl_ord_id"]]
+    assert arrived == [order["cl_ord_id"]]  # once at the venue
 
 
 def test_a_host_killed_between_sending_and_the_ack_does_not_send_again(desk):

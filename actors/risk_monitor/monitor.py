@@ -87,6 +87,8 @@ class RiskMonitor(Component):
         elif isinstance(msg, FlowSnapshot):
             self.pnl.reset(list(msg.positions))
             self.synced = True
+            self._roll_day_if_due()  # before the first quote marks them: a strategy not marked yet starts today
+            # from its realised P&L (stops.py)
             for update in msg.orders:
                 self._surveil(update)
             for strategy in self.pnl.strategies():
@@ -120,14 +122,20 @@ class RiskMonitor(Component):
         stops = self.stops
         if stops.limit(strategy) is None or strategy in stops.stopped:
             return
-        now_ns = self.clock.now_ns()
-        if stops.day != stops.day_of(now_ns):
-            pnl = self.pnl
-            self.persist(stops.roll_if_due(now_ns, {s: pnl.total(s) for s in pnl.strategies()}))
-        for event in stops.check(strategy, self.pnl.total(strategy), now_ns):
+        now_ns = self._roll_day_if_due()
+        realized, unrealized = self.pnl.totals(strategy=strategy)
+        total = None if realized is None or unrealized is None else realized + unrealized
+        for event in stops.check(strategy, total, realized, now_ns):
             self.persist(event)  # before the stop is sent: a restarted monitor does not stop it twice
             if event["event"] == STOP_LOSS:
                 self._stop(event)
+
+    def _roll_day_if_due(self) -> int:
+        now_ns, pnl = self.clock.now_ns(), self.pnl
+        day = self.stops.roll_if_due(now_ns, {s: pnl.total(s) for s in pnl.strategies()})
+        if day is not None:
+            self.persist(day)
+        return now_ns
 
     def _stop(self, event: dict[str, Any]) -> None:
         reason = self.stops.reason(event)

@@ -5,8 +5,8 @@ the events and carries out the stop (StopLoss to the OMS).
     {"event": "stop_day", "day": 20835, "baselines": {"mean-rev": -12.5}, "at_ns": ...}
     {"event": "stop_loss", "strategy": "mean-rev", "day": 20835, "loss": 2150.0, "limit": 2000.0, "at_ns": ...}
 
-A strategy's baseline is its P&L when the monitor first saw it on the day (at the day's roll, or later
-for one that had no position then).
+A strategy's baseline is its P&L at the day's roll; one the monitor first sees later in the day starts
+from its realised P&L then (what it made before does not count; what it holds does).
 """
 from __future__ import annotations
 
@@ -42,15 +42,18 @@ class StopLosses:
         return {"event": STOP_DAY, "day": day, "at_ns": now_ns,
                 "baselines": {s: t for s, t in totals.items() if t is not None}}
 
-    def check(self, strategy: str, total: float | None, now_ns: int) -> list[dict[str, Any]]:
+    def check(self, strategy: str, total: float | None, realized: float | None, now_ns: int) -> list[dict[str, Any]]:
         """Events to persist: a baseline for a strategy first seen today, or its stop."""
         limit = self.limit(strategy)
         if limit is None or total is None or strategy in self.stopped or self.day != self.day_of(now_ns):
             return []
         base = self.baselines.get(strategy)
         if base is None:
-            return [{"event": STOP_DAY, "day": self.day, "at_ns": now_ns, "baselines": {**self.baselines,
-                                                                                       strategy: total}}]
+            base = total if realized is None else realized
+            first = {"event": STOP_DAY, "day": self.day, "at_ns": now_ns, "baselines": {**self.baselines,
+                                                                                       strategy: base}}
+            self.apply(first)
+            return [first, *self.check(strategy, total, realized, now_ns)]
         loss = base - total
         if loss <= limit:
             return []

@@ -41,13 +41,13 @@ def feed(run: InProcessRun) -> None:
 
 
 def hold_and_rest(run: InProcessRun) -> str:
-    """alpha buys 3000 at the far touch (paying the spread: a loss at the mid at once) and rests a bid."""
-    run.client.ask("oms", SubmitOrder("EURUSD", "buy", "3000", "1.12000", "limit", "IOC", strategy="alpha",
-                                      account="book-a"))
-    run.desk.advance(0.1)
+    """alpha rests a bid far below, then buys 3000 at the far touch (paying the spread: a loss at the mid at
+    once)."""
     resting = run.client.ask("oms", SubmitOrder("EURUSD", "buy", "1000", "1.09000", "limit", "DAY",
                                                 strategy="alpha", account="book-a")).cl_ord_id
     run.desk.advance(0.1)
+    run.client.ask("oms", SubmitOrder("EURUSD", "buy", "3000", "1.12000", "limit", "IOC", strategy="alpha",
+                                      account="book-a"))
     return resting
 
 
@@ -64,7 +64,6 @@ def step(run: InProcessRun, seconds: float) -> None:
 def test_a_stop_loss_breach_cancels_closes_and_puts_the_strategy_in_reducing(tmp_path):
     run = desk(tmp_path, stop=0.01)  # the spread alone is a bigger loss
     hold_and_rest(run)
-    assert venue(run).open_orders(OWNER) and venue(run).net_bought(OWNER)["EURUSD"] == 3000
     step(run, 0.5)
     [alert] = run.desk.alerts("stop_loss_hit")
     assert alert["strategy"] == "alpha" and alert["reason"].startswith("stop_loss: lost ")
@@ -86,6 +85,7 @@ def test_a_stop_not_reached_does_nothing_and_the_books_var_reaches_the_gateway(t
     run = desk(tmp_path, stop=1000)
     resting = hold_and_rest(run)
     step(run, 4.0)  # enough price samples for a VaR figure
+    assert venue(run).net_bought(OWNER)["EURUSD"] == 3000
     assert run.desk.alerts("stop_loss_hit") == []
     assert [o.cl_ord_id for o in venue(run).open_orders(OWNER)] == [resting]
     figures = run.desk.ask("risk", GetRiskFigures())

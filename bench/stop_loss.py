@@ -99,9 +99,12 @@ def holding(client: VigilClient, strategy: str) -> bool:
     return any(r["strategy"] == strategy and r["unrealized"] is not None and r["unrealized"] < 0 for r in rows)
 
 
+def held(client: VigilClient, comp_id: str) -> dict:
+    return json.loads(client.ask(VENUE, VenueCommand("holdings", {"comp_id": comp_id})).detail)
+
+
 def flat(client: VigilClient) -> bool:
-    held = json.loads(client.ask(VENUE, VenueCommand("holdings", {"comp_id": "VIGIL_A"})).detail)
-    return not any(held["net_bought"].values())
+    return not any(held(client, "VIGIL_A")["net_bought"].values())
 
 
 def px(value: float) -> str:
@@ -118,7 +121,7 @@ def stop_losses(client: VigilClient, fix_port: int, rounds: int, md_endpoint: st
     try:
         with RawFixClient(fix_port, "MAKER") as maker:
             for i in range(rounds):
-                mid = 1.05 - i * 0.001  # each round a fresh level below the last
+                mid = 1.05 - i * 0.0001  # each round a fresh level below the last
                 bid, ask, low_ask = mid - 2 * TICK, mid + 2 * TICK, mid - TICK
                 maker_bid = maker.new_order("EURUSD", "1", SIZE, px(bid))
                 maker_ask = maker.new_order("EURUSD", "2", SIZE, px(ask))
@@ -145,8 +148,9 @@ def stop_losses(client: VigilClient, fix_port: int, rounds: int, md_endpoint: st
                 out.append((fresh[0][1] - quote_ns) / 1000)
                 wait_for("the stop's closing order filled", lambda: flat(client))
                 seen = len(cancels(client, 0))
-                for cl, side, price in ((maker_bid, "1", bid), (maker_ask, "2", ask), (low, "2", low_ask)):
+                for cl, side in ((maker_bid, "1"), (maker_ask, "2"), (low, "2")):
                     maker.cancel(cl, "EURUSD", side, SIZE)
+                wait_for("the maker's orders cancelled", lambda: not held(client, "MAKER")["open_orders"])
     finally:
         sub.close(0)
     return out

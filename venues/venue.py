@@ -96,10 +96,10 @@ class VenueCore:
         self._work: deque[FixEvent | str] = deque()
         self.counts = {"orders": 0, "reports": 0, "rejects": 0}
         self.mass_status = config.mass_status
-        self.arrivals: deque[tuple[str, str, int]] = deque(maxlen=ARRIVALS_KEPT)
+        self.arrivals = Arrivals()
         """(client CompID, ClOrdID, when its NewOrderSingle reached the acceptor, epoch ns): tick-to-trade's
         far end."""
-        self.cancel_arrivals: deque[tuple[str, str, int]] = deque(maxlen=ARRIVALS_KEPT)
+        self.cancel_arrivals = Arrivals()
         """The same of each OrderCancelRequest: the far end of stop-loss."""
         # Actions in effect already are in the configured reference prices; the rest move the flow's prices
         self._actions = deque(a for a in corporate_actions if a.effective_ns > clock.now_ns())
@@ -164,13 +164,13 @@ class VenueCore:
             return
         if isinstance(req, NewOrderSingle):
             self.counts["orders"] += 1
-            self.arrivals.append((_client(session), req.cl_ord_id, at_ns))
+            self.arrivals.add(_client(session), req.cl_ord_id, at_ns)
             if self.faults.take_reject():
                 self.counts["rejects"] += 1
                 self._send(session, codec.fault_reject(message, f"FAULT{self.counts['rejects']}"))
                 return
         if isinstance(req, OrderCancelRequest):
-            self.cancel_arrivals.append((_client(session), req.cl_ord_id, at_ns))
+            self.cancel_arrivals.add(_client(session), req.cl_ord_id, at_ns)
         if isinstance(req, OrderMassStatusRequest) and self.mass_status != "answer":
             if self.mass_status != "ignore":
                 self._send(session, codec.mass_status_refused(message, business=self.mass_status == "business_reject"))
@@ -333,8 +333,7 @@ class VenueCore:
                 self.link.wake()
         elif cmd.kind == "arrivals":  # JSON: [[ClOrdID, epoch ns], ...] of one client, after the first `skip`
             kept = self.cancel_arrivals if a.get("what") == "cancels" else self.arrivals
-            mine = [[cl_ord_id, at_ns] for client, cl_ord_id, at_ns in kept if a.get("comp_id") in (None, client)]
-            return json.dumps(mine[int(a.get("skip", 0)):])
+            return json.dumps(kept.since(a.get("comp_id"), int(a.get("skip", 0))))
         elif cmd.kind == "holdings":  # JSON: a client's open orders and net position per symbol, as the venue has them
             if not a.get("comp_id"):
                 raise VenueError("holdings needs comp_id")
@@ -380,6 +379,29 @@ class VenueCore:
         self._work.extendleft(reversed([order.order_id for order in self.exchange.open_orders(session)]))
         if self._work:
             self.link.wake()
+
+
+class Arrivals:
+    """When each request of a kind reached the acceptor: (client, ClOrdID, epoch ns), the newest
+    ARRIVALS_KEPT; asked for what came after the first `skip` of one client, in time proportional to what
+    is new (a benchmark polls it while the path it measures runs on the same cores)."""
+
+    def __init__(self) -> None:
+        self._all: deque[tuple[str, str, int]] = deque(maxlen=ARRIVALS_KEPT)
+        self._by_client: dict[str, deque[list]] = {}
+
+    def add(self, client: str, cl_ord_id: str, at_ns: int) -> None:
+        self._all.append((client, cl_ord_id, at_ns))
+        self._by_client.setdefault(client, deque(maxlen=ARRIVALS_KEPT)).append([cl_ord_id, at_ns])
+
+    def since(self, client: str | None, skip: int) -> list[list]:
+        """[[ClOrdID, epoch ns], ...] of one client (None: every client), after the first `skip`."""
+        if client is None:
+            return [[cl, ns] for _, cl, ns in itertools.islice(self._all, skip, None)]
+        return list(itertools.islice(self._by_client.get(client, ()), skip, None))
+
+    def __iter__(self):
+        return iter(self._all)
 
 
 def _client(session: str) -> str:

@@ -35,7 +35,7 @@ from venues.participant import RawFixClient  # noqa: E402
 from vigil.client import VigilClient  # noqa: E402
 from vigil.procs import free_port  # noqa: E402
 from vocabulary.market_data import Quote, decode, encode  # noqa: E402
-from vocabulary.oms import GetRouting  # noqa: E402
+from vocabulary.oms import GetOrders, GetRouting  # noqa: E402
 from vocabulary.orders import SubmitOrder  # noqa: E402
 from vocabulary.risk import GetRiskFigures  # noqa: E402
 from vocabulary.venue import VenueCommand  # noqa: E402
@@ -125,12 +125,18 @@ def stop_losses(client: VigilClient, fix_port: int, rounds: int, md_endpoint: st
                 bid, ask, low_ask = mid - 2 * TICK, mid + 2 * TICK, mid - TICK
                 maker_bid = maker.new_order("EURUSD", "1", SIZE, px(bid))
                 maker_ask = maker.new_order("EURUSD", "2", SIZE, px(ask))
+                wait_for("the maker's market at the venue", lambda: len(held(client, "MAKER")["open_orders"]) == 2)
                 strategy = f"s{i + 1}"
                 client.ask(OMS, SubmitOrder("EURUSD", "buy", "100000", px(ask), "limit", "IOC", strategy=strategy,
                                             account=strategy))
                 client.ask(OMS, SubmitOrder("EURUSD", "buy", "1000", px(mid - 0.0005), "limit", "DAY",
                                             strategy=strategy, account=strategy))
-                wait_for(f"{strategy}'s position marked at the monitor", lambda: holding(client, strategy))
+                try:
+                    wait_for(f"{strategy}'s position marked at the monitor", lambda: holding(client, strategy))
+                except RuntimeError:
+                    orders = [r for r in client.ask(OMS, GetOrders()).rows if r["strategy"] == strategy]
+                    raise RuntimeError(f"{strategy} holds nothing at the monitor: its orders {orders}; the venue "
+                                       f"{held(client, 'VIGIL_A')}, {held(client, 'MAKER')}") from None
                 time.sleep(0.05)  # the resting bid acknowledged, the monitor idle again
                 while sub.poll(0):
                     sub.recv_multipart()

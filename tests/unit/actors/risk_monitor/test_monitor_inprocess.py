@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.support.inprocess_run import InProcessRun
 from tests.support.topologies import desk as desk_topology
 from vocabulary.controls import GetStrategies, SetTradingState
-from vocabulary.orders import SubmitOrder
+from vocabulary.orders import CancelOrder, SubmitOrder
 from vocabulary.risk import GetRiskFigures
 
 OWNER = "FIX.4.4:VENUE->VIGIL_A"
@@ -95,3 +95,32 @@ def test_a_stop_not_reached_does_nothing_and_the_books_var_reaches_the_gateway(t
     assert strategy["unrealized"] is not None and strategy["stopped"] is False
     var, at_ns = run.desk.component("oms").risk.var["book-a"]
     assert round(var, 2) == book["var"]
+
+
+def test_surveillance_raises_an_alert_naming_the_orders_of_a_scripted_layering_pattern(tmp_path):
+    run = InProcessRun(tmp_path / "desk", desk_topology(flow_seed=9, oms="""
+        feed: feed
+        risk: {market: {max_quote_age_s: 30}}
+        """, children="""
+        - id: risk
+          start: actors.risk_monitor.monitor:RiskMonitor
+          config: {surveillance: {layering: {min_orders: 3, size_ratio: 5, around_s: 2}}}
+        """)).start()
+    run.desk.advance(1.0)
+    feed(run)
+
+    def order(side: str, qty: int, price: str, tif: str = "DAY") -> str:
+        return run.client.ask("oms", SubmitOrder("EURUSD", side, str(qty), price, "limit", tif, strategy="spoof",
+                                                 account="s")).cl_ord_id
+
+    layers = [order("sell", 50_000, px) for px in ("1.10500", "1.10600", "1.10700")]  # large, far, one side
+    run.desk.advance(0.2)
+    order("buy", 1000, "1.12000", "IOC")  # the small execution on the other side
+    run.desk.advance(0.2)
+    for cl_ord_id in layers:
+        run.client.ask("oms", CancelOrder(cl_ord_id))
+    step(run, 0.5)
+    [flag] = run.desk.alerts("surveillance_flag")
+    assert flag["pattern"] == "layering" and flag["strategy"] == "spoof" and sorted(flag["orders"]) == sorted(layers)
+    [row] = run.desk.ask("risk", GetRiskFigures()).surveillance
+    assert row["strategy"] == "spoof" and row["flags"] == 1

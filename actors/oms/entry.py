@@ -65,8 +65,11 @@ class OrderEntry:
 
     def submit(self, cmd: SubmitOrder, sender: Any) -> None:
         """Log and send a new order; the sender hears OrderAccepted, or with wait_ack the venue's answer. An
-        order its strategy submitted before under the same client_id is that order, not a second one."""
+        order its strategy submitted before under the same client_id is that order, not a second one (one
+        rejected is refused again with its reason: a signal sent again hears it was denied)."""
         existing = self.state.blotter.by_client_id(cmd.strategy, cmd.client_id) if cmd.client_id else None
+        if existing is not None and existing.status is OrdStatus.REJECTED:
+            raise Refused(existing.reason or "rejected")  # sent again: it was refused, and is refused still
         if existing is not None:
             accepted = OrderAccepted(existing.root_cl_ord_id, existing.session, client_id=cmd.client_id)
         else:

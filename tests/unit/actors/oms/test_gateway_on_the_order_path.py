@@ -12,7 +12,7 @@ from tests.support.inprocess_run import InProcessRun
 from tests.support.topologies import desk as desk_topology
 from vigil.errors import VigilError
 from vocabulary.oms import GetOrders
-from vocabulary.orders import ReplaceOrder, SubmitOrder
+from vocabulary.orders import OrderDenied, ReplaceOrder, SubmitOrder
 
 STRATEGY = "mean-rev"
 
@@ -118,3 +118,13 @@ def test_a_strategys_denied_orders_reach_it_as_rejected_updates_and_are_not_sent
     assert not host.intents
     counts = run.desk.component("oms").risk.denial_counts()["strategies"][STRATEGY]
     assert counts == {"max_order_qty": len(denied)}
+
+
+def test_a_denied_order_sent_again_under_its_id_is_denied_again_and_stays_one_order(desk):
+    again = SubmitOrder("EURUSD", "buy", "200001", "1.10000", "limit", "DAY", client_id="sig-1")
+    first = desk.client.ask("oms", again)
+    second = desk.client.ask("oms", again)  # a signal intake restarted before it heard the answer
+    assert isinstance(first, OrderDenied) and isinstance(second, OrderDenied)
+    assert first.reason == "denied: max_order_qty: 200001 > 200000 for manual EURUSD"
+    assert second.reason == "rejected: " + first.reason
+    assert len(rows(desk, client_id="sig-1")) == 1

@@ -107,10 +107,13 @@ class OrderUpdate(Message, frozen=True):
 class WatchOrders(Message, frozen=True):
     """Send me an OrderUpdate for every change to this strategy's orders (one watcher per strategy: the
     newest). Answered at once with a StrategyBook, how its orders and positions stand now, and with a
-    StrategyState whenever the trading state that applies to it (in `book`) changes."""
+    StrategyState whenever the trading state that applies to it (in `book`) changes. Sent again as a
+    keepalive (full False), it is answered only if the sender was not the watcher (an OMS restarted since
+    has forgotten it, and the watcher may have missed updates)."""
 
     strategy: str
     book: str = ""
+    full: bool = True
 
 
 class StrategyBook(Message, frozen=True):

@@ -194,6 +194,8 @@ class OrderManager(Component):
             for name, figure in msg.figures.items():
                 self.risk.set_var(name, figure, at_ns=msg.at_ns)
         elif isinstance(msg, WatchOrders):
+            if not msg.full and self.watchers.get(msg.strategy) == sender:
+                return  # a keepalive of the watcher: it has heard of every change already
             self.watchers[msg.strategy] = sender
             self.watched_books[msg.strategy] = msg.book
             book = self._strategy_book(msg.strategy)

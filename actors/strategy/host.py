@@ -8,8 +8,9 @@ No order is sent twice. Every order gets an id of the host's own (`<strategy>-<n
 (an `intent` event) before it is sent; the OMS treats a second SubmitOrder with an id it has seen as
 the same order. At every start the host asks the OMS for the strategy's orders and positions
 (WatchOrders -> StrategyBook) before it calls the strategy: an intent the OMS never received is sent
-again, under the same id; one it has is not. It asks again every RESYNC, so an OMS that restarted
-hears from its strategies again. Strategy state that must survive a restart goes through the
+again, under the same id; one it has is not. It asks again every RESYNC (the whole book only while an
+intent is unknown at the OMS; otherwise a keepalive), so an OMS that restarted hears from its strategies
+again and sends them their books. Strategy state that must survive a restart goes through the
 strategy's snapshot()/restore().
 
 The host advertises its book and symbols (vocabulary.signals): how the signal intake knows which book a
@@ -137,8 +138,11 @@ class StrategyHost(Component):
 
     # ---- the OMS -------------------------------------------------------------------
     def _watch(self) -> None:
+        # The whole book at the start, and while an order it logged is not known at the OMS (to send it
+        # again); otherwise a keepalive, which an OMS that has forgotten this watcher answers in full.
+        full = not self._running or bool(self.intents)
         try:
-            self.tell(self.address_of(self.config.oms), WatchOrders(self.id, self.config.book))
+            self.tell(self.address_of(self.config.oms), WatchOrders(self.id, self.config.book, full))
         except Refused:
             self.wakeup_after(RETRY, "watch")  # the OMS has not started yet
 

@@ -117,3 +117,17 @@ def test_an_order_the_oms_refuses_reaches_the_strategy_as_rejected(desk):
     assert (update.client_id, update.status, update.is_open) == (client_id, "Rejected", False)
     assert update.reason == "denied: price must be positive, got -1.00000"
     assert not [r for r in orders_of(desk) if r["client_id"] == client_id]
+
+
+def test_a_resync_does_not_fetch_the_whole_book_again_but_a_restarted_oms_sends_it(desk):
+    trade_for(desk, 1.0)
+    host = desk.desk.component(STRATEGY)
+    assert not host.intents
+    synced, sync = [], host._sync
+    host._sync = lambda book: (synced.append(book), sync(book))
+    desk.desk.advance(4.5)  # two keepalives: the OMS knows its watcher
+    assert synced == []
+    desk.desk.restart("oms")  # it has forgotten its watchers; the next keepalive gets the book
+    desk.desk.advance(2.5)
+    [book] = synced
+    assert {u.client_id for u in book.orders} == set(host.orders)

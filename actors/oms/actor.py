@@ -26,6 +26,7 @@ from actors.oms.reconciliation import Reconciliation, Sessions
 from actors.oms.reference_desk import COMMANDS, ReferenceDesk
 from actors.oms.risk import RISK_EVENTS, QuoteBoard, RestrictedListError, RiskGateway
 from actors.oms.risk.decision import RESTRICTED_LIST_REFUSED
+from actors.oms.risk.market import mid
 from actors.oms.state import OmsState
 from vigil.component import Component, Refused
 from vocabulary import roles
@@ -161,7 +162,7 @@ class OrderManager(Component):
             orders = blotter.open_orders() if msg.open_only else list(blotter)
             self.reply(sender, Listing(tuple(_row(o.view()) for o in orders)))
         elif isinstance(msg, GetPositions):
-            self.reply(sender, Listing(tuple({**_row(p), "unrealized_pnl": _money(self.controls.unrealized(p))}
+            self.reply(sender, Listing(tuple({**_row(p), "unrealized_pnl": _money(self._unrealized(p))}
                                              for p in self.book.positions)))
         elif isinstance(msg, CONTROLS):
             done = self.controls.command(msg, sender)
@@ -254,6 +255,14 @@ class OrderManager(Component):
         self.quotes.set(quote.symbol, quote.bid_px, quote.ask_px, quote.ts_ns)
         self.risk.market_moved(quote.symbol)
 
+    def _unrealized(self, position: Any) -> float | None:
+        """A position's P&L at the latest mid (in its price currency); None: no quote to mark it."""
+        if not position.qty:
+            return 0.0
+        quote = self.quotes.quote(position.symbol)
+        px = mid(quote) if quote is not None else None
+        return None if px is None else float(position.qty) * (px - float(position.avg_px))
+
     def watched_fds(self) -> list[int]:
         return self.market.fds() if self.market is not None else []
 
@@ -308,7 +317,7 @@ class OrderManager(Component):
             mine = orders.get(name, [])
             account = mine[-1].account if mine else held[-1].account if held else None
             state = risk.states.effective(name, account or "")
-            marks = [self.controls.unrealized(p) for p in held]
+            marks = [self._unrealized(p) for p in held]
             net: dict[str, Decimal] = {}
             for p in held:
                 net[p.symbol] = net.get(p.symbol, Decimal(0)) + p.qty

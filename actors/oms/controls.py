@@ -23,7 +23,6 @@ from actors.oms.effects import Effects
 from actors.oms.entry import OrderEntry
 from actors.oms.risk import ACTIVE, HALTED, REDUCING, RestrictedListError, RiskGateway, TradingStateError
 from actors.oms.risk.decision import num
-from actors.oms.risk.market import mid
 from actors.oms.risk.states import SCOPES
 from actors.oms.state import OmsState
 from vigil.clock import Clock
@@ -148,14 +147,6 @@ class Controls:
                         self.out.reply(sweep.sender, done)
         finally:
             self._moving = False
-
-    def unrealized(self, position: Any) -> float | None:
-        """A position's P&L at the market's mid (in its price currency); None: no quote to mark it."""
-        if not position.qty:
-            return 0.0
-        quote = self.risk.market.quote(position.symbol)
-        px = mid(quote) if quote is not None else None
-        return None if px is None else float(position.qty) * (px - float(position.avg_px))
 
 
 class Sweep:

@@ -139,6 +139,10 @@ def cmd_state(args: argparse.Namespace, client) -> int:
     from vocabulary.controls import ResumeStrategy, SetTradingState
 
     who, reason = operator(args), _reason(args, "")
+    known = _known(client, args.scope)
+    if args.name not in known:  # a typo would otherwise halt nothing while the operator thinks it did
+        raise VigilError(f"no {args.scope} {args.name!r} in the running topology (known: "
+                         f"{', '.join(sorted(known)) or 'none'})")
     done = client.ask(the_oms(client), SetTradingState(args.scope, args.name, _STATES[args.verb], reason, who))
     results = [_asdict(done)]
     if args.scope == "strategy" and args.verb == "resume":  # a host that halted its strategy calls it again
@@ -152,6 +156,17 @@ def cmd_state(args: argparse.Namespace, client) -> int:
         for host in results[1:]:
             print(f"strategy host: {host['detail']}")
     return 0
+
+
+def _known(client, scope: str) -> set[str]:
+    """The strategies (or books) the OMS knows of, and the strategy hosts of the running topology."""
+    from vocabulary.controls import GetStrategies
+
+    rows = client.ask(the_oms(client), GetStrategies()).rows
+    hosts = [rec for rec in client.actors() if rec.get("role") == roles.STRATEGY]
+    if scope == "strategy":
+        return {r["name"] for r in rows} | {rec["path"].rsplit("/", 1)[-1] for rec in hosts}
+    return {r["book"] for r in rows if r["book"]} | {rec["book"] for rec in hosts if rec.get("book")}
 
 
 def cmd_kill(args: argparse.Namespace, client) -> int:

@@ -112,6 +112,8 @@ def test_halt_kill_and_flatten_from_the_cli_leave_nothing_at_the_venue(vigil, po
     [mean_rev] = [r for r in figures["strategies"] if r["strategy"] == "mean-rev"]
     assert mean_rev["unrealized"] is not None and mean_rev["stop_loss"] == 100000 and not mean_rev["stopped"]
 
+    typo = run.cli("strategy", "halt", "mean-rv", "--reason", "looks wrong", "--run-dir", str(run.run_dir))
+    assert typo.returncode == 1 and "no strategy 'mean-rv' in the running topology (known: " in typo.stderr
     cli_json(run, "strategy", "halt", "mean-rev", "--reason", "looks wrong", "--as", "alice")
     halted_at = len(orders(run, "mean-rev"))
     old = run.kill(MEAN_REV)  # a SIGKILLed host comes back halted: its state is the OMS's

@@ -129,7 +129,9 @@ def test_halt_kill_and_flatten_from_the_cli_leave_nothing_at_the_venue(vigil, po
 
     killed = cli_json(run, "kill", "--reason", "drill", "--as", "alice")
     assert killed["state"] == "HALTED" and resting.stdout.strip() in killed["cancelled"]
-    assert killed["failed"] == [] and holdings(run)["open_orders"] == []
+    # a strategy's order in flight at the kill may fill before its cancel: reported, not lost
+    assert all(f["reason"] == "filled before its cancel" for f in killed["failed"]), killed["failed"]
+    assert holdings(run)["open_orders"] == []
     refused = run.cli("order", "new", "--symbol", "EURUSD", "--side", "buy", "--qty", "1000", "--price", "1.09500",
                       "--run-dir", str(run.run_dir))
     assert refused.returncode == 1 and "denied: halted: global is HALTED (kill: drill)" in refused.stderr

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.harness import wait_for
 from vigil.procs import free_port
-from vocabulary.oms import GetOrders
+from vocabulary.oms import GetOrders, GetPositions
 from vocabulary.venue import VenueCommand
 
 OMS, VENUE = "root/trading/oms", "root/venue"
@@ -136,8 +136,9 @@ def test_halt_kill_and_flatten_from_the_cli_leave_nothing_at_the_venue(vigil, po
                       "--run-dir", str(run.run_dir))
     assert refused.returncode == 1 and "denied: halted: global is HALTED (kill: drill)" in refused.stderr
 
+    held = [p for p in run.client.ask(OMS, GetPositions()).rows if Decimal(p["qty"])]
     flat = cli_json(run, "flatten", "--all", "--reason", "end of drill", "--as", "bob")
-    assert flat["failed"] == [] and flat["sent"], flat
+    assert flat["failed"] == [] and len(flat["sent"]) == len(held), (flat, held)
     venue = holdings(run)
     assert venue["open_orders"] == [] and set(venue["net_bought"].values()) == {0}, venue
 

@@ -182,7 +182,8 @@ def cmd_kill(args: argparse.Namespace, client) -> int:
                          indent=2))
         return 0
     print(f"global: {done.state}")
-    _print_sweep(done)
+    if not args.release:
+        _print_sweep(done)
     return 0 if not done.failed else 1
 
 

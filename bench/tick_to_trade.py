@@ -117,7 +117,7 @@ def tick_to_trade(client: VigilClient, fix_port: int, quotes: int, md_endpoint: 
                         break
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"no order reached the venue for quote {i}")
-                    time.sleep(0.002)  # asking the venue costs it CPU it needs for the path measured
+                    time.sleep(0.01)  # asking the venue costs it CPU (about 0.7 ms an ask) it needs for the path measured
                 seen += len(fresh)
                 out.append((fresh[0][1] - quote_ns) / 1000)
     finally:

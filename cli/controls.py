@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import yaml
 
-from cli.tables import actor_paths, print_table, the_oms
+from cli.tables import print_table, the_oms
 from vigil.errors import VigilError
 from vocabulary import roles
 
@@ -146,9 +146,9 @@ def cmd_state(args: argparse.Namespace, client) -> int:
     done = client.ask(the_oms(client), SetTradingState(args.scope, args.name, _STATES[args.verb], reason, who))
     results = [_asdict(done)]
     if args.scope == "strategy" and args.verb == "resume":  # a host that halted its strategy calls it again
-        for path in actor_paths_or_none(client, roles.STRATEGY):
-            if path.rsplit("/", 1)[-1] == args.name:
-                results.append(_asdict(client.ask(path, ResumeStrategy(reason, who))))
+        for rec in client.actors():
+            if rec.get("role") == roles.STRATEGY and rec["path"].rsplit("/", 1)[-1] == args.name:
+                results.append(_asdict(client.ask(rec["path"], ResumeStrategy(reason, who))))
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else {**results[0], "host": results[1]}, indent=2))
     else:
@@ -264,13 +264,6 @@ def _settings(scope: str, words: list[str]) -> tuple[str | None, dict[str, Any]]
         except yaml.YAMLError as err:
             raise VigilError(f"{word!r}: the value is not YAML: {err}") from None
     return target, settings
-
-
-def actor_paths_or_none(client, role: str) -> list[str]:
-    try:
-        return actor_paths(client, role, role)
-    except VigilError:
-        return []
 
 
 def _asdict(msg: Any) -> dict[str, Any]:

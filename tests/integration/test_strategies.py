@@ -4,6 +4,7 @@ and the other never notices; a strategy that keeps raising is halted, with an al
 its supervisor gives up."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from decimal import Decimal
 
@@ -110,3 +111,13 @@ def test_a_strategy_that_keeps_raising_is_halted_and_the_others_trade_on(vigil, 
     assert "ZeroDivisionError: a bug in strategy code" in crashes and "Traceback" in crashes
     wait_for(lambda: filled(run, "momentum") >= 2, timeout=60, what="momentum trading on")
     assert actors[MOMENTUM]["restarts"] == "0"
+
+    listed = run.cli("strategies", "--json", "--run-dir", str(run.run_dir))
+    [row] = [r for r in json.loads(listed.stdout)["strategies"] if r["name"] == "mean-rev"]
+    assert row["state"] == "HALTED" and "it keeps failing" in row["state_reason"]  # at the OMS too
+    assert "ZeroDivisionError" in (row["last_error"] or "")
+    resumed = run.cli("strategy", "resume", "mean-rev", "--reason", "a fix is out", "--as", "alice", "--json",
+                      "--run-dir", str(run.run_dir))
+    assert resumed.returncode == 0, resumed.stderr
+    answer = json.loads(resumed.stdout)
+    assert answer["state"] == "ACTIVE" and answer["host"]["detail"] == "its host calls it again"

@@ -278,16 +278,16 @@ class OrderManager(Component):
     # ---- strategies ----------------------------------------------------------
     def _notify(self, order: Any, reason: str | None = None) -> None:
         """Tell the strategy that watches its orders what became of this one (reason: other than its own)."""
-        if order is None:
+        watcher = self.watchers.get(order.strategy) if order is not None else None
+        if watcher is None and not self.flow_watchers:
             return
+        update = order_update(order)
         if self.flow_watchers:
-            self._tell_flow(order_update(order))
-        watcher = self.watchers.get(order.strategy)
+            self._tell_flow(update)
         if watcher is not None:
             def gone(why: Refused, strategy: str = order.strategy) -> None:
                 if self.watchers.get(strategy) is watcher:
                     del self.watchers[strategy]
-            update = order_update(order)
             if reason is not None:
                 update = msgspec.structs.replace(update, reason=reason)
             self.tell(watcher, update, on_refused=gone)
@@ -335,7 +335,7 @@ class OrderManager(Component):
         book = self.book
         state, reason = self._state_of(strategy)
         return StrategyBook(strategy, tuple(order_update(o) for o in book.blotter if o.strategy == strategy),
-                            tuple({k: str(v) for k, v in _row(p).items() if k != "strategy"}
+                            tuple({k: v for k, v in _text_row(p).items() if k != "strategy"}
                                   for p in book.positions if p.strategy == strategy), state, reason)
 
     def _state_of(self, strategy: str) -> tuple[str, str | None]:

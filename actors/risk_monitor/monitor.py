@@ -18,7 +18,7 @@ from typing import Any
 from actors.market_input import MarketInput
 from actors.oms.risk.var import VarEngine
 from actors.risk_monitor.config import RiskMonitorConfig
-from actors.risk_monitor.pnl import PnlBook
+from actors.risk_monitor.pnl import PnlBook, total_of
 from actors.risk_monitor.stops import EVENTS, STOP_LOSS, StopLosses
 from actors.risk_monitor.surveillance import Surveillance
 from vigil.component import Component, Refused
@@ -124,8 +124,7 @@ class RiskMonitor(Component):
             return
         now_ns = self._roll_day_if_due()
         realized, unrealized = self.pnl.totals(strategy=strategy)
-        total = None if realized is None or unrealized is None else realized + unrealized
-        for event in stops.check(strategy, total, realized, now_ns):
+        for event in stops.check(strategy, total_of(realized, unrealized), realized, now_ns):
             self.persist(event)  # before the stop is sent: a restarted monitor does not stop it twice
             if event["event"] == STOP_LOSS:
                 self._stop(event)
@@ -179,7 +178,7 @@ class RiskMonitor(Component):
         strategies = []
         for strategy, book in sorted(pnl.strategies().items()):
             realized, unrealized = pnl.totals(strategy=strategy)
-            total = pnl.total(strategy)
+            total = total_of(realized, unrealized)
             base = stops.baselines.get(strategy)
             strategies.append({"strategy": strategy, "book": book, "realized": _money(realized),
                                "unrealized": _money(unrealized),

@@ -17,6 +17,11 @@ from vigil.reference import Instrument
 Key = tuple[str, str, str]  # account (book), strategy, symbol
 
 
+def total_of(realized: float | None, unrealized: float | None) -> float | None:
+    """Realised plus unrealised; None if either is not known."""
+    return None if realized is None or unrealized is None else realized + unrealized
+
+
 class Position:
     __slots__ = ("qty", "avg_px", "realized")
 
@@ -82,8 +87,7 @@ class PnlBook:
         return realized, unrealized
 
     def total(self, strategy: str) -> float | None:
-        realized, unrealized = self.totals(strategy=strategy)
-        return None if realized is None or unrealized is None else realized + unrealized
+        return total_of(*self.totals(strategy=strategy))
 
     def values(self, book: str) -> dict[str, float] | None:
         """{symbol: signed position value in the base currency} of a book; None if one is not priced."""

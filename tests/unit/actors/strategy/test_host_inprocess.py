@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tests.support.inprocess_run import InProcessRun
+from tests.support.topologies import desk as desk_topology
 from vocabulary.oms import GetOrders, GetPositions
 from vocabulary.venue import VenueCommand
 
@@ -16,29 +17,11 @@ STRATEGY = "mean-rev"
 
 def topology(strategy: str = "strategies.mean_reversion:MeanReversion", params: str = "{window: 10, entry_bps: 0.2}",
              ) -> str:
-    return f"""
-vigil: {{name: t}}
-root:
-  children:
-    - id: venue
-      start: venues.actor:SimulatedVenue
-      config:
-        port: 19401
-        md_endpoint: tcp://127.0.0.1:19402
-        fix_log: false
-        clients: [{{comp_id: VIGIL_A}}]
-        symbols: {{EURUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.1}}}}
-        flow: {{seed: 11, rate_per_s: 200}}
-    - id: oms
-      start: actors.oms.actor:OrderManager
-      config: {{sessions: [{{id: fix-a}}], symbols: [EURUSD, GBPUSD, USDJPY, ACME]}}
-    - id: fix-a
-      start: actors.broker.session:BrokerSession
-      config: {{sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: 19401, fix_log: false}}
-    - id: {STRATEGY}
-      start: actors.strategy.host:StrategyHost
-      config: {{strategy: "{strategy}", params: {params}, symbols: [EURUSD], book: mr}}
-"""
+    return desk_topology(oms="symbols: [EURUSD, GBPUSD, USDJPY, ACME]", children=f"""
+        - id: {STRATEGY}
+          start: actors.strategy.host:StrategyHost
+          config: {{strategy: "{strategy}", params: {params}, symbols: [EURUSD], book: mr}}
+        """)
 
 
 @pytest.fixture

@@ -64,9 +64,10 @@ def _echo(inbound: str, outbound: str) -> None:
         pub.send_multipart(frames)
 
 
-def zmq_hops_us(samples: int, message: Callable[[], list[bytes]]) -> list[float]:
+def zmq_hops_us(samples: int, message: Callable[[], list[bytes]], gap_s: float = 0.0) -> list[float]:
     """One-way pyzmq hops between two processes (PUB -> SUB, echoed back; a round trip halved), of
-    messages `message()` makes: the floor of a hop on this machine."""
+    messages `message()` makes: the floor of a hop on this machine. gap_s: a pause before each, for
+    the hop at a measured path's pace (a process woken after a pause costs more than a busy one)."""
     ctx = zmq.Context.instance()
     inbound, outbound = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     pub = ctx.socket(zmq.PUB)
@@ -86,6 +87,7 @@ def zmq_hops_us(samples: int, message: Callable[[], list[bytes]]) -> list[float]
             sub.recv_multipart()
         out = []
         for _ in range(samples):
+            time.sleep(gap_s)
             frames = message()
             t0 = time.perf_counter_ns()
             pub.send_multipart(frames)

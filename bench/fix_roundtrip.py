@@ -93,10 +93,14 @@ def wait_ready(client: VigilClient, timeout: float = 30.0) -> None:
     raise RuntimeError("the broker session did not come up")
 
 
-def raw_round_trips(port: int, n: int, symbol: str = "ACME", qty: int = 1, price: str = "1.00") -> list[float]:
+def raw_round_trips(port: int, n: int, symbol: str = "ACME", qty: int = 1, price: str = "1.00",
+                    gap_s: float = 0.0, sender: str = "RAW") -> list[float]:
+    """gap_s: a pause before each order (see _vigil.zmq_hops_us). sender: a CompID the venue knows; each
+    client logs on afresh (sequence numbers from 1), so one CompID serves one client per venue."""
     out = []
-    with RawFixClient(port, "RAW") as raw:
+    with RawFixClient(port, sender) as raw:
         for _ in range(n):
+            time.sleep(gap_s)
             t0 = time.perf_counter_ns()
             cl = raw.new_order(symbol, "1", qty, price)
             while True:

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _vigil import pct, running_vigil, zmq_hops_us  # noqa: E402
 from fix_roundtrip import raw_round_trips  # noqa: E402
-from tick_to_trade import redis_write_us  # noqa: E402
+from tick_to_trade import FIRST_ASK_S, redis_write_us  # noqa: E402
 
 from venues.participant import RawFixClient  # noqa: E402
 from vigil.client import VigilClient  # noqa: E402
@@ -149,6 +149,7 @@ def stop_losses(client: VigilClient, fix_port: int, rounds: int, md_endpoint: st
                     q = decode(sub.recv_multipart())
                     if isinstance(q, Quote) and abs(q.ask_px - low_ask) < TICK / 2:
                         quote_ns = q.ts_ns
+                time.sleep(FIRST_ASK_S)  # asking the venue at once took its CPU from the path measured
                 fresh = wait_for(f"{strategy}'s cancel at the venue", lambda: cancels(client, seen))
                 seen += len(fresh)
                 out.append((fresh[0][1] - quote_ns) / 1000)

@@ -10,7 +10,11 @@ polling is not in the figure. One quote at a time, each after the order of the o
 
 The floor of the design, measured in the same run: the four pyzmq hops the path makes, a raw QuickFIX
 NewOrderSingle one way (half a raw round trip to the same venue), and one Redis write (the path makes
-two: the strategy host logs the order before it sends it, the OMS logs it before the wire).
+two: the strategy host logs the order before it sends it, the OMS logs it before the wire). Measured
+twice: back to back (the machine's best case, as in the guide's table), and at the path's own pace (one
+every so many ms, as the quotes came): on this VM a process woken after a pause costs several times
+what a busy one does (a pyzmq hop 68 us back to back, 260 us 20 ms apart; a Redis write 70 against
+500), and every process on the path is woken after one.
 
     python bench/tick_to_trade.py [--quotes 500] [--json]
 """
@@ -35,6 +39,9 @@ from vocabulary.oms import GetRouting  # noqa: E402
 from vocabulary.venue import VenueCommand  # noqa: E402
 
 OMS, VENUE, PROBE = "root/trading/oms", "root/venue", "root/market/probe"
+FIRST_ASK_S = 0.02
+"""The bench asks the venue for the order's arrival only this long after the quote: each ask costs the
+venue (on the path) some 0.7 ms of CPU, and asking at once took it from the path (a quarter of the figure)."""
 BENCH_DIR = str(Path(__file__).resolve().parent)
 
 
@@ -49,7 +56,7 @@ root:
       config:
         port: {fix_port}
         md_endpoint: tcp://127.0.0.1:{md_port}
-        clients: [{{comp_id: VIGIL_A}}, {{comp_id: MAKER}}, {{comp_id: RAW}}]
+        clients: [{{comp_id: VIGIL_A}}, {{comp_id: MAKER}}, {{comp_id: RAW}}, {{comp_id: PACED}}]
         symbols: {{EURUSD: {{tick_size: 0.00001, lot_size: 1000, reference_price: 1.05}}}}
     - id: trading
       type: supervisor
@@ -86,14 +93,15 @@ def arrivals(client: VigilClient, skip: int) -> list[list]:
     return json.loads(client.ask(VENUE, VenueCommand("arrivals", {"comp_id": "VIGIL_A", "skip": skip})).detail)
 
 
-def tick_to_trade(client: VigilClient, fix_port: int, quotes: int, md_endpoint: str) -> list[float]:
+def tick_to_trade(client: VigilClient, fix_port: int, quotes: int, md_endpoint: str) -> tuple[list[float], float]:
+    """Each quote's latency (us), and the path's pace: the median time between quotes (s)."""
     import zmq
 
     ctx = zmq.Context.instance()
     sub = ctx.socket(zmq.SUB)  # the bench reads each quote's stamp as the venue published it
     sub.setsockopt(zmq.SUBSCRIBE, b"QEURUSD")
     sub.connect(md_endpoint)
-    out = []
+    out, quoted = [], []
     bids = (f"{1.05 + i * 0.00001:.5f}" for i in range(10 * quotes + 1000))  # each better: a quote
     try:
         with RawFixClient(fix_port, "MAKER") as maker:
@@ -110,7 +118,9 @@ def tick_to_trade(client: VigilClient, fix_port: int, quotes: int, md_endpoint: 
                 if not sub.poll(10_000):
                     raise RuntimeError("the venue published no quote for the maker's bid")
                 quote_ns = decode(sub.recv_multipart()).ts_ns
+                quoted.append(quote_ns)
                 deadline = time.monotonic() + 10
+                time.sleep(FIRST_ASK_S)
                 while True:
                     fresh = arrivals(client, seen)
                     if fresh:
@@ -122,7 +132,7 @@ def tick_to_trade(client: VigilClient, fix_port: int, quotes: int, md_endpoint: 
                 out.append((fresh[0][1] - quote_ns) / 1000)
     finally:
         sub.close(0)
-    return out
+    return out, statistics.median(b - a for a, b in zip(quoted, quoted[1:])) / 1e9
 
 
 def settled(client: VigilClient, quiet_s: float = 0.5) -> int:
@@ -136,10 +146,11 @@ def settled(client: VigilClient, quiet_s: float = 0.5) -> int:
     return count
 
 
-def redis_write_us(client: VigilClient, n: int = 500) -> float:
+def redis_write_us(client: VigilClient, n: int = 500, gap_s: float = 0.0) -> float:
     script = client.redis.register_script("return redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])")
     out = []
     for _ in range(n):
+        time.sleep(gap_s)
         t0 = time.perf_counter_ns()
         script(keys=["bench:floor"], args=['{"event": "order_created", "cl_ord_id": "VXXXXXX-1"}'])
         out.append((time.perf_counter_ns() - t0) / 1000)
@@ -157,23 +168,28 @@ def main() -> int:
     with running_vigil(topology(fix_port, md_port), prefix="vigil-bench-t2t-", pythonpath=BENCH_DIR) as client:
         wait_ready(client)
         print(f"tick to trade: {args.quotes} quotes ...", file=sys.stderr, flush=True)
-        latencies = tick_to_trade(client, fix_port, args.quotes, f"tcp://127.0.0.1:{md_port}")
-        print("floor: pyzmq hops, raw QuickFIX, a Redis write ...", file=sys.stderr, flush=True)
-        hop = statistics.median(zmq_hops_us(1000, lambda: encode(Quote("EURUSD", 1, time.time_ns(), 1.05, 1e6,
-                                                                         1.05002, 1e6))))
-        raw = statistics.median(raw_round_trips(fix_port, 500, "EURUSD", 1000, "1.00000"))
-        write = redis_write_us(client)
+        latencies, pace_s = tick_to_trade(client, fix_port, args.quotes, f"tcp://127.0.0.1:{md_port}")
+        median = statistics.median(latencies)
+        figures = {"median_us": round(median, 1), "p99_us": round(pct(latencies, 99), 1), "orders": len(latencies),
+                   "pace_ms": round(pace_s * 1000, 1)}
+        for name, gap_s, n, sender in (("", 0.0, 500, "RAW"), ("paced_", pace_s, 150, "PACED")):
+            print(f"floor{' at the path pace' if gap_s else ''}: pyzmq hops, raw QuickFIX, a Redis write ...",
+                  file=sys.stderr, flush=True)
+            hop = statistics.median(zmq_hops_us(2 * n, lambda: encode(Quote("EURUSD", 1, time.time_ns(), 1.05, 1e6,
+                                                                              1.05002, 1e6)), gap_s))
+            raw = statistics.median(raw_round_trips(fix_port, n, "EURUSD", 1000, "1.00000", gap_s, sender))
+            write = redis_write_us(client, n, gap_s)
+            floor = 4 * hop + raw / 2 + write
+            figures |= {f"{name}floor_us": round(floor, 1), f"{name}ratio": round(median / floor, 2),
+                        f"{name}zmq_hop_us": round(hop, 1), f"{name}raw_fix_one_way_us": round(raw / 2, 1),
+                        f"{name}redis_write_us": round(write, 1)}
 
-    floor = 4 * hop + raw / 2 + write
-    figures = {"median_us": round(statistics.median(latencies), 1), "p99_us": round(pct(latencies, 99), 1),
-               "floor_us": round(floor, 1), "ratio": round(statistics.median(latencies) / floor, 2),
-               "orders": len(latencies), "zmq_hop_us": round(hop, 1), "raw_fix_one_way_us": round(raw / 2, 1),
-               "redis_write_us": round(write, 1)}
     print(f"venue quote -> strategy -> OMS -> session -> NewOrderSingle at the venue: median {figures['median_us']} us, "
-          f"p99 {figures['p99_us']} us ({figures['orders']} orders)")
-    print(f"floor: 4 pyzmq hops ({figures['zmq_hop_us']} us each) + a raw QuickFIX send "
-          f"({figures['raw_fix_one_way_us']} us) + 1 Redis write ({figures['redis_write_us']} us) = "
-          f"{figures['floor_us']} us; ratio {figures['ratio']} (target <= 1.5)")
+          f"p99 {figures['p99_us']} us ({figures['orders']} orders, one every {figures['pace_ms']} ms)")
+    for name, when in (("", "back to back"), ("paced_", f"one every {figures['pace_ms']} ms")):
+        print(f"floor, {when}: 4 pyzmq hops ({figures[name + 'zmq_hop_us']} us each) + a raw QuickFIX send "
+              f"({figures[name + 'raw_fix_one_way_us']} us) + 1 Redis write ({figures[name + 'redis_write_us']} us) = "
+              f"{figures[name + 'floor_us']} us; ratio {figures[name + 'ratio']} (target <= 1.5)")
     if args.json:
         print(json.dumps(figures))
     return 0

@@ -12,6 +12,9 @@ batch (group commit): their events go to Redis in one round trip at the end, and
 handlers sent is held until then. Nothing leaves before what caused it is durable, and a
 burst costs one Redis write instead of one per message.
 
+After a turn on its own fds an actor waits on them outside Thespian's loop until Thespian has work
+(vigil.own_wait): the order path's wake-ups skip Thespian's.
+
 An exception escaping a handler is a crash: the reason is written to the registry and the
 process exits, so its supervisor restarts it from Redis (let it crash, as OTP does) instead of
 running on with half-applied state.
@@ -46,6 +49,7 @@ from vigil.journal import Journal
 from vigil.lane import Lane, LaneAddress, Unreachable
 from vigil.lifecycle import Lifecycle, State
 from vigil.messages import ActorReady, ActorStartFailed, Envelope, InitActor, InjectFault, Ping, Pong, Refusal, Shutdown
+from vigil.own_wait import OwnWait
 from vigil.procs import set_pdeathsig
 from vigil.registry import Registry
 from vigil.state_store import StateStore
@@ -68,6 +72,7 @@ class VigilActor(Actor, Hooks):
     _outbox: list | None = None
     """What handlers sent during a batch, held until the batch's events are committed."""
     lane: Lane | None = None
+    _own_wait: OwnWait | None = None
 
     def on_child_exited(self, msg: ChildActorExited) -> None:
         pass
@@ -190,6 +195,8 @@ class VigilActor(Actor, Hooks):
                 self._traced(msg.message, msg.traceparent, sender)
             else:
                 self._handle(msg, sender)
+            if isinstance(msg, WatchMessage) and self._own_wait is not None:
+                self._own_wait.serve(self._own_fds, self._own_turn)
         except Exception as exc:  # a bug or a broken invariant: crash and be restarted
             self._crash(f"{type(exc).__name__}: {exc}")
         return self._watch()
@@ -201,10 +208,19 @@ class VigilActor(Actor, Hooks):
     def _watch(self) -> Any:
         if not getattr(self, "lifecycle", None) or not self.lifecycle.active:
             return None
-        fds = self.watched_fds()
-        if self.lane is not None:
-            fds = [*fds, *self.lane.fds]
+        fds = self._own_fds()
         return ThespianWatch(fds) if fds else None
+
+    def _own_fds(self) -> list[int]:
+        fds = self.watched_fds()
+        return [*fds, *self.lane.fds] if self.lane is not None else fds
+
+    def _own_turn(self, ready: list[int]) -> bool:
+        """What a WatchMessage does, for fds found ready outside Thespian's loop (vigil.own_wait)."""
+        if not self.lifecycle.active:
+            return False
+        self._on_watch(ready)
+        return self.lifecycle.active
 
     def _drain_lane(self) -> None:
         if not self.lifecycle.active:
@@ -219,6 +235,14 @@ class VigilActor(Actor, Hooks):
         for address, msg, traceparent, on_refused in outbox:
             self._deliver(address, msg, traceparent, on_refused)
 
+    def _on_watch(self, ready: list[int]) -> None:
+        lane_fds = self.lane.fds if self.lane is not None else []
+        mine = [fd for fd in ready if fd not in lane_fds]
+        if len(mine) < len(ready):
+            self._drain_lane()
+        if mine:
+            self.on_ready_fds(mine)
+
     def _handle(self, msg: Any, sender: Any) -> None:
         if isinstance(msg, InitActor):
             self._init(msg, sender)
@@ -229,12 +253,7 @@ class VigilActor(Actor, Hooks):
         elif isinstance(msg, WakeupMessage):
             self.on_wakeup(msg.payload)
         elif isinstance(msg, WatchMessage):
-            lane_fds = self.lane.fds if self.lane is not None else []
-            ready = [fd for fd in msg.ready if fd not in lane_fds]
-            if len(ready) < len(msg.ready):
-                self._drain_lane()
-            if ready:
-                self.on_ready_fds(ready)
+            self._on_watch(msg.ready)
         elif isinstance(msg, ChildActorExited):
             self.on_child_exited(msg)
         elif isinstance(msg, InjectFault):
@@ -268,6 +287,7 @@ class VigilActor(Actor, Hooks):
         self.registry.set_address(self.path, self.myAddress)
         self._paths: dict[str, str] = {}
         self._lane_peers: dict[str, LaneAddress] = {}
+        self._own_wait = OwnWait.of(self)
         try:
             with telemetry.span("start", **{"vigil.actor": self.path, "vigil.incarnation": self.incarnation}):
                 self.journal = Journal(StateStore(self.redis, msg.context.name, self.path), self._logic())

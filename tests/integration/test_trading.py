@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -397,6 +398,34 @@ def test_a_strategy_on_the_lane_with_50_orders_in_flight_gets_each_acknowledged_
     assert all(a["restarts"] == "0" for a in run.actors().values())  # nobody was taken for hung
     resting = [o for o in run.client.ask(OMS, GetOrders(open_only=True)).rows if o["price"] == "90.00"]
     assert len(resting) == 400 and len({o["order_id"] for o in resting}) == 400
+
+
+def test_an_oms_kept_busy_on_its_lane_still_answers_operators_and_heartbeats_at_once(vigil, ports):
+    """Between turns on its lane the OMS waits on its own fds, outside Thespian's loop (vigil.own_wait):
+    a Thespian message must still be served the moment it comes, and the supervisor's heartbeats too
+    (missed, the OMS would be restarted as hung), whether the lane is busy or has just gone quiet."""
+    run = ready(vigil(trading(ports)).start(), sessions=("fix-a",))
+    strategy = Lane("test/strategy")
+    oms = LaneAddress(run.client.registry.lane(OMS), OMS)
+    pid, sent, answered = run.pid(OMS), 0, 0
+    try:
+        for _ in range(30):
+            for _ in range(20):
+                strategy.send(oms, GetRouting())
+            sent += 20
+            rows = run.client.ask(OMS, GetRouting(), timeout=2).rows  # raises unless answered within 2 s
+            assert {r["session"] for r in rows} == {"fix-a", "fix-b"}
+            while answered < sent:
+                assert strategy.wait(5), f"the OMS went quiet on its lane after {answered} of {sent} answers"
+                answered += len(strategy.receive())
+    finally:
+        strategy.close()
+    assert answered == sent
+    quiet_until = time.monotonic() + 3.0  # the heartbeat timeout is 2 s in this topology
+    while time.monotonic() < quiet_until:  # the lane quiet since its last turn: Thespian's turns go on
+        assert run.client.ask(OMS, GetRouting(), timeout=2).rows
+        assert run.pid(OMS) == pid and all(a["restarts"] == "0" for a in run.actors().values())
+        time.sleep(0.2)
 
 
 def test_an_order_whose_log_write_fails_never_reaches_the_venue(vigil, ports):

@@ -184,8 +184,8 @@ def main() -> int:
                         f"{name}zmq_hop_us": round(hop, 1), f"{name}raw_fix_one_way_us": round(raw / 2, 1),
                         f"{name}redis_write_us": round(write, 1)}
 
-    print(f"venue quote -> strategy -> OMS -> session -> NewOrderSingle at the venue: median {figures['median_us']} us, "
-          f"p99 {figures['p99_us']} us ({figures['orders']} orders, one every {figures['pace_ms']} ms)")
+    print(f"venue quote -> strategy -> OMS -> session -> NewOrderSingle at the venue: "
+          f"median {figures['median_us']} us, p99 {figures['p99_us']} us ({figures['orders']} orders, one every {figures['pace_ms']} ms)")
     for name, when in (("", "back to back"), ("paced_", f"one every {figures['pace_ms']} ms")):
         print(f"floor, {when}: 4 pyzmq hops ({figures[name + 'zmq_hop_us']} us each) + a raw QuickFIX send "
               f"({figures[name + 'raw_fix_one_way_us']} us) + 1 Redis write ({figures[name + 'redis_write_us']} us) = "

@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from cli import controls, feeds, reference, risk, signals, trading
+from cli import controls, feeds, paging, reference, risk, signals, trace, trading
 from vigil.errors import VigilError
 from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
 from vigil.rundir import LOG_FILE, RUNNING_FILE, last_exit, read_json, running
@@ -67,7 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     down.set_defaults(func=cmd_down)
     for commands in (trading, controls, risk, feeds, reference, signals):
         commands.add_commands(sub, _run_dir_args, _with_client)
+    paging.add_client_commands(sub, _run_dir_args, _with_client)
+    for commands in (trace, paging):  # they read a run directory, running or not
+        commands.add_commands(sub, _run_dir_args, _with_run_dir)
     return parser
+
+
+def _with_run_dir(args: argparse.Namespace, command) -> int:
+    """Run a command that reads a run directory, running or not."""
+    return command(args, _resolve_run_dir(args))
 
 
 def _with_client(args: argparse.Namespace, command) -> int:

@@ -168,6 +168,9 @@ class VigilActor(Actor, Hooks):
     def event(self, what: str, **detail: Any) -> None:
         self.registry.event(self.path, what, **detail)
 
+    def history(self, after: str | None, limit: int) -> list[tuple[str, dict[str, str]]]:
+        return self.registry.events_after(after, limit)
+
     def advertise(self, **fields: Any) -> None:
         self.registry.update(self.path, **fields)
 

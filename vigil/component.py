@@ -33,6 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from vigil.alerts import alert_detail
 from vigil.clock import Clock
 from vigil.config import Config, NoConfig
 from vigil.errors import VigilError
@@ -63,6 +64,7 @@ class Runtime(Protocol):
     def wakeup_after(self, delay: timedelta, payload: Any) -> None: ...
     def set_state(self, state: State) -> None: ...
     def event(self, what: str, **detail: Any) -> None: ...
+    def history(self, after: str | None, limit: int) -> list[tuple[str, dict[str, str]]]: ...
     def advertise(self, **fields: Any) -> None: ...
     def advertised(self, actor_id: str, field: str) -> str | None:
         """What another actor advertised (its market-data endpoint, say), or None."""
@@ -197,6 +199,17 @@ class Component(Hooks):
     def event(self, what: str, **detail: Any) -> None:
         """Into the tree's history: what `vigil status`, alerts and drill reports read."""
         self.runtime.event(what, **detail)
+
+    def history(self, after: str | None = None, limit: int = 100) -> list[tuple[str, dict[str, str]]]:
+        """The tree's history after the entry `after` (None: from the start), oldest first, at most `limit`:
+        (entry id, {"path", "what", details as text; lists and dicts as JSON})."""
+        return self.runtime.history(after, limit)
+
+    def alert(self, problem: str, **detail: Any) -> None:
+        """Raise an alert of the catalogue (vigil.alerts; Vigil's are in vocabulary.alerts): an `alert` event
+        with its severity, summary and runbook, for the pager, the drills and the console. ValueError for a
+        problem the catalogue does not name."""
+        self.runtime.event("alert", **alert_detail(problem, **detail))
 
     def advertise(self, **fields: Any) -> None:
         """Make something about this component findable by others (an endpoint, in the registry)."""

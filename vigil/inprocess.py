@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -97,6 +98,11 @@ class _Runtime:
 
     def event(self, what: str, **detail: Any) -> None:
         self.runner.events.append((self.path, what, detail))
+
+    def history(self, after: str | None, limit: int) -> list[tuple[str, dict[str, str]]]:
+        start = int(after) + 1 if after else 0
+        return [(str(i), {"path": path, "what": what, **{k: _as_text(v) for k, v in detail.items()}})
+                for i, (path, what, detail) in enumerate(self.runner.events[start:start + limit], start)]
 
     def advertise(self, **fields: Any) -> None:
         self.runner.advertised.setdefault(self.id, {}).update(fields)
@@ -299,3 +305,12 @@ class InProcess:
 
     def _timer_s(self, seconds: float, fire: Callable[[], None]) -> None:
         self._timer(seconds, None, fire)
+
+
+def _as_text(value: Any) -> str:
+    """As the live registry keeps a detail (vigil.registry): text, lists and dicts as JSON."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value)
+    return "" if value is None else str(value)

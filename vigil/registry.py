@@ -49,6 +49,12 @@ class Registry:
         return [{k.decode(): v.decode() for k, v in fields.items()}
                 for _, fields in self._redis.xrange(f"{self._ns}:events")]
 
+    def events_after(self, after: str | None, count: int) -> list[tuple[str, dict[str, str]]]:
+        """Entries after the one with id `after` (None: from the first), oldest first: (id, fields)."""
+        entries = self._redis.xrange(f"{self._ns}:events", min=f"({after}" if after else "-", count=count)
+        return [(entry_id.decode(), {k.decode(): v.decode() for k, v in fields.items()})
+                for entry_id, fields in entries]
+
     def update(self, path: str, **fields: Any) -> None:
         self._redis.hset(self._key(path), mapping={k: _text(v) for k, v in fields.items()})
 

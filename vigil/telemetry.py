@@ -86,7 +86,7 @@ def _iso(ns: int | None) -> str | None:
 
 def configure(service: str, run_dir: str) -> None:
     """Give this process a tracer provider (again, if it was forked from one)."""
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider = TracerProvider(resource=Resource.create({"service.name": service, "process.pid": os.getpid()}))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -168,6 +168,11 @@ class Span:
     def set_attribute(self, key: str, value: object) -> None:
         self.attributes[key] = value
 
+    def drop(self) -> None:
+        """Export nothing of this span (one that turned out to record nothing worth keeping: a quote no
+        order came of). Spans begun inside it keep its context."""
+        self._processor = None
+
     def record_exception(self, exc: BaseException) -> None:
         kind = type(exc)
         self.events.append(Event("exception", {
@@ -181,6 +186,14 @@ def span(name: str, traceparent: str | None = None, start_ns: int | None = None,
     """A span parented on the sender's context, or on the span around it; start_ns (epoch) backdates
     it to when the work really arrived (a FIX message queued by a QuickFIX thread)."""
     return Span(name, traceparent, start_ns, attributes)
+
+
+def annotate(**attributes: object) -> None:
+    """Add attributes to the span being recorded (none: nothing happens): what a handler learns about the
+    work only while doing it, such as the ClOrdID it gave an order."""
+    record = _current.get()
+    if record is not None:
+        record.attributes.update(attributes)
 
 
 def flush() -> None:

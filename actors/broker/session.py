@@ -128,6 +128,7 @@ class BrokerSession(Component):
     # ---- from the OMS ------------------------------------------------------
     def on_message(self, msg: Any, sender: Any) -> None:
         if isinstance(msg, NewOrderSingle):
+            telemetry.annotate(**{"fix.cl_ord_id": msg.cl_ord_id, "vigil.symbol": msg.symbol})
             self._send(codec.new_order_single(msg, self.cfg.begin_string), msg.cl_ord_id, sender)
         elif isinstance(msg, OrderCancelRequest):
             self._send(codec.cancel_request(msg), msg.cl_ord_id, sender)

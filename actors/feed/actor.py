@@ -50,6 +50,7 @@ from vigil.lifecycle import State
 from vigil.messages import Done
 from vigil.wakeup import WakeupPipe
 from vocabulary import roles
+from vocabulary.alerts import FEED_DEGRADED, REFERENCE_ADOPTED
 from vocabulary.feeds import FeedStatus, GetFeedStatus, SwitchSource
 from vocabulary.market_batch import BATCH_PREFIX
 
@@ -308,7 +309,7 @@ class Feed(Component):
         problem = self.health[self.active].problem(now)
         if problem and self.state is State.RUNNING:
             self.set_state(State.DEGRADED)
-            self.event("alert", feed=self.id, source=self.active, reason=problem)
+            self.alert(FEED_DEGRADED, feed=self.id, source=self.active, reason=problem)
         elif not problem and self.state is State.DEGRADED:
             self.set_state(State.RUNNING)
         self._save_counts()
@@ -365,8 +366,8 @@ class Feed(Component):
         """A run of agreeing prices replaced the symbol master's reference_price (validation adopt_after):
         the market is delivered, but the master may be stale (or the source wrong), so somebody looks."""
         for adopted in self.validator.adopted:
-            self.event(
-                "alert", feed=self.id, source=adopted.source, symbol=adopted.symbol,
+            self.alert(
+                REFERENCE_ADOPTED, feed=self.id, source=adopted.source, symbol=adopted.symbol,
                 configured=adopted.configured, observed=adopted.observed,
                 reason=f"reference_adopted: {adopted.run} {adopted.symbol} prices in a row agreed around "
                        f"{adopted.observed:g}, all outside the band of the symbol master's reference_price "

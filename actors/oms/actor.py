@@ -25,11 +25,12 @@ from actors.oms.entry import Denied, OrderEntry
 from actors.oms.reconciliation import Reconciliation, Sessions
 from actors.oms.reference_desk import COMMANDS, ReferenceDesk
 from actors.oms.risk import RISK_EVENTS, QuoteBoard, RestrictedListError, RiskGateway
-from actors.oms.risk.decision import RESTRICTED_LIST_REFUSED
 from actors.oms.risk.market import mid
 from actors.oms.state import OmsState
+from vigil import telemetry
 from vigil.component import Component, Refused
 from vocabulary import roles
+from vocabulary.alerts import RESTRICTED_LIST_REFUSED
 from vocabulary.controls import GetAudit, GetRisk, GetStrategies, RiskView
 from vocabulary.fix_codes import ExecType
 from vocabulary.market_data import MarketFrames, Quote
@@ -222,6 +223,7 @@ class OrderManager(Component):
 
     def _from_venue(self, msg: FromVenue) -> None:
         record = msg.record
+        telemetry.annotate(**{"fix.cl_ord_id": getattr(record, "cl_ord_id", None) or "", "vigil.session": msg.session})
         empty_status = isinstance(record, ExecutionReport) and record.order_id == "NONE" and not record.cl_ord_id
         if not empty_status:
             adjusting = self.desk.adjusting(getattr(record, "cl_ord_id", None))
@@ -273,7 +275,7 @@ class OrderManager(Component):
         try:
             self.persist(self.risk.reload_restricted(by=by))
         except RestrictedListError as err:  # the list in force stays
-            self.event("alert", problem=RESTRICTED_LIST_REFUSED, reason=str(err))
+            self.alert(RESTRICTED_LIST_REFUSED, reason=str(err))
 
     # ---- strategies ----------------------------------------------------------
     def _notify(self, order: Any, reason: str | None = None) -> None:

@@ -28,6 +28,7 @@ from actors.oms.state import OmsState
 from vigil.clock import Clock
 from vigil.component import Refused
 from vigil.config import ConfigError
+from vocabulary.alerts import KILL_SWITCH_PULLED
 from vocabulary.controls import (
     ControlDone,
     Flatten,
@@ -41,7 +42,6 @@ from vocabulary.controls import (
 from vocabulary.fix_codes import OrdStatus
 from vocabulary.orders import CancelOrder, SubmitOrder
 
-KILL_SWITCH_PULLED = "kill_switch_pulled"
 COMMANDS = (SetTradingState, SetLimits, ResetLimits, ReloadRestrictedList, Kill, Flatten, StopLoss)
 _VERBS = {ACTIVE: "resume", "REDUCING": "reduce", HALTED: "halt"}
 
@@ -141,9 +141,10 @@ class Controls:
                         done = sweep.done()
                         self.record(sweep.msg, sweep.action, sweep.target, sweep.summary(), None)
                         if sweep.action == "kill":  # on-call hears of it (runbooks/kill-switch-pulled.md)
-                            self.out.event("alert", problem=KILL_SWITCH_PULLED, operator=sweep.msg.operator,
+                            self.out.alert(KILL_SWITCH_PULLED, operator=sweep.msg.operator,
                                            reason=sweep.msg.reason, cancelled=list(done.cancelled),
-                                           failed=list(done.failed))
+                                           failed=list(done.failed), n_cancelled=len(done.cancelled),
+                                           n_failed=len(done.failed))
                         self.out.reply(sweep.sender, done)
         finally:
             self._moving = False

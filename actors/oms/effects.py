@@ -17,7 +17,10 @@ class Effects(Protocol):
         """To whoever asked (a strategy, an operator)."""
 
     def event(self, what: str, **detail: Any) -> None:
-        """Into the tree's history: a halt, a corporate action, an alert."""
+        """Into the tree's history: a halt, a corporate action."""
+
+    def alert(self, problem: str, **detail: Any) -> None:
+        """One of vocabulary.alerts, into the tree's history (Component.alert)."""
 
     def wakeup_after(self, delay: timedelta, payload: Any) -> None:
         """Be called back (OrderManager.on_wakeup) after `delay` on the OMS's clock."""

@@ -26,6 +26,7 @@ from actors.oms.order import Order
 from actors.oms.reconciliation import Sessions
 from actors.oms.risk import Actions, RiskGateway
 from actors.oms.state import OmsState
+from vigil import telemetry
 from vigil.clock import Clock
 from vigil.component import Refused
 from vocabulary.fix_codes import ExecType, OrdStatus, OrdType, Side, TimeInForce
@@ -102,6 +103,9 @@ class OrderEntry:
                                        price=price, closing=closing)
         self.carry_out(decision)
         cl_ord_id = self.state.ids.next()
+        telemetry.annotate(**{"fix.cl_ord_id": cl_ord_id, "vigil.strategy": cmd.strategy, "vigil.book": account,
+                              "vigil.symbol": cmd.symbol, "vigil.client_id": cmd.client_id or "",
+                              "risk.decision": "pass" if decision else f"denied: {decision.message}"})
         try:
             order = self.state.blotter.submit(
                 cl_ord_id, account=account, strategy=cmd.strategy, session=session, symbol=cmd.symbol,
@@ -165,7 +169,7 @@ class OrderEntry:
         for event in actions.events:
             self.out.persist(event)
         for alert in actions.alerts:
-            self.out.event("alert", **alert)
+            self.out.alert(**alert)
 
     def order(self, cl_ord_id: str) -> Order:
         order = self.state.blotter.find(cl_ord_id)

@@ -24,6 +24,7 @@ from actors.oms.effects import Effects
 from actors.oms.router import NoRoute, Route, pick
 from actors.oms.state import OmsState
 from vigil.component import Refused
+from vocabulary.alerts import RECONCILE_FALLBACK, RECONCILE_INCOMPLETE
 from vocabulary.rejects import VenueReject
 from vocabulary.sessions import FromVenue, OrderMassStatusRequest, OrderStatusRequest, SessionStatus
 
@@ -108,7 +109,7 @@ class Reconciliation:
             self._fall_back(session, f"no answer to OrderMassStatusRequest within {self.timeout_s:g} s")
             return
         unanswered = sorted(o.cl_ord_id for o in self._uncertain(session))
-        self.out.event("alert", problem="reconcile_incomplete", session=session, orders=", ".join(unanswered),
+        self.out.alert(RECONCILE_INCOMPLETE, session=session, orders=", ".join(unanswered),
                        reason=f"no status within {self.timeout_s:g} s for {len(unanswered)} order(s): they stay "
                               f"uncertain; the session takes orders again")
         self._done(session)
@@ -129,7 +130,7 @@ class Reconciliation:
 
     def _fall_back(self, session: str, why: str) -> None:
         self.fallen_back[session] = why
-        self.out.event("alert", problem="reconcile_fallback", session=session, fallback=PER_ORDER, reason=why)
+        self.out.alert(RECONCILE_FALLBACK, session=session, fallback=PER_ORDER, reason=why)
         self._begin(session, PER_ORDER)
 
     def _done(self, session: str) -> None:

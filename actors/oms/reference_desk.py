@@ -24,6 +24,7 @@ from vigil.component import Refused
 from vigil.corporate_actions import CorporateAction, load_actions
 from vigil.messages import Done
 from vigil.reference import Instrument, ReferenceDataError
+from vocabulary.alerts import CORPORATE_ACTION_NOT_APPLIED
 from vocabulary.fix_codes import OrdStatus
 from vocabulary.oms import GetCorporateActions, GetHalts, HaltSymbol, Listing, ReloadCorporateActions, ResumeSymbol
 from vocabulary.orders import CancelOrder, ReplaceOrder
@@ -154,7 +155,7 @@ class ReferenceDesk:
         is never adjusted twice)."""
         self.out.persist({"event": CA_REFUSED, "cl_ord_id": cl_ord_id, "action": action_id, "reason": why})
         log.warning("corporate action %s: order %s was not adjusted: %s", action_id, cl_ord_id, why)
-        self.out.event("alert", problem="corporate_action_not_applied", order=cl_ord_id, action=action_id, reason=why)
+        self.out.alert(CORPORATE_ACTION_NOT_APPLIED, order=cl_ord_id, action=action_id, reason=why)
 
 
 def _text(value: Decimal | None) -> str | None:

@@ -24,13 +24,13 @@ from actors.risk_monitor.surveillance import Surveillance
 from vigil.component import Component, Refused
 from vigil.reference import instruments
 from vocabulary import roles
+from vocabulary.alerts import STOP_LOSS_HIT, STOP_LOSS_INCOMPLETE
 from vocabulary.controls import ControlDone, StopLoss
 from vocabulary.market_data import MarketFrames, Quote
 from vocabulary.orders import OrderUpdate
 from vocabulary.risk import FlowSnapshot, GetRiskFigures, PositionUpdate, RiskFigures, VarFigures, WatchFlow
 
 RESYNC = timedelta(seconds=2)
-STOP_LOSS_HIT = "stop_loss_hit"
 log = logging.getLogger("vigil.risk_monitor")
 
 
@@ -101,13 +101,13 @@ class RiskMonitor(Component):
             log.info("%s: %s %s done: %d cancelled, %d closing orders, %d failed", self.path, msg.action,
                      msg.target, len(msg.cancelled), len(msg.sent), len(msg.failed))
             if msg.failed:
-                self.event("alert", problem="stop_loss_incomplete", strategy=msg.target, failed=list(msg.failed))
+                self.alert(STOP_LOSS_INCOMPLETE, strategy=msg.target, failed=list(msg.failed))
         else:
             super().on_message(msg, sender)
 
     def _surveil(self, update: OrderUpdate) -> None:
         for flag in self.surveillance.observe(update, self.clock.now_ns()):
-            self.event("alert", **flag)
+            self.alert(**flag)
 
     # ---- the market -------------------------------------------------------------------------------------
     def _quote(self, quote: Quote) -> None:
@@ -138,12 +138,12 @@ class RiskMonitor(Component):
 
     def _stop(self, event: dict[str, Any]) -> None:
         reason = self.stops.reason(event)
-        self.event("alert", problem=STOP_LOSS_HIT, strategy=event["strategy"], loss=round(event["loss"], 2),
-                   limit=event["limit"], reason=reason)
+        self.alert(STOP_LOSS_HIT, strategy=event["strategy"], loss=round(event["loss"], 2), limit=event["limit"],
+                   reason=reason)
         try:
             self.tell(self.address_of(self.config.oms), StopLoss(event["strategy"], reason, operator=self.path))
         except Refused as why:
-            self.event("alert", problem="stop_loss_incomplete", strategy=event["strategy"],
+            self.alert(STOP_LOSS_INCOMPLETE, strategy=event["strategy"],
                        failed=[{"what": "StopLoss", "reason": f"the OMS is not reachable: {why}"}])
 
     # ---- timers -----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ filled, never New) is not an order sent. An execution is an increase of an order
 
     surveillance = Surveillance(config)
     for flag in surveillance.observe(update, at_ns):   # every OrderUpdate of the OMS's flow, in order
-        event("alert", **flag)   # problem "surveillance_flag", pattern, strategy, [symbol], detail, orders
+        alert(**flag)   # problem "surveillance_flag", pattern, strategy, [symbol], detail, orders
     surveillance.rows()        # [{"strategy", "orders", "executions", "order_to_trade", "fast_cancel_share", "flags"}]
 
 A pattern flagged for a strategy (and symbol, for layering) is not flagged again until window_s has passed.
@@ -28,10 +28,9 @@ from msgspec import Meta
 
 from actors.oms.risk.decision import num
 from vigil.config import Config, Positive, PositiveInt
+from vocabulary.alerts import SURVEILLANCE_FLAG
 from vocabulary.orders import OrderUpdate
 
-SURVEILLANCE_FLAG = "surveillance_flag"
-"""The alert (problem) of every flag."""
 ORDER_TO_TRADE, FAST_CANCELS, LAYERING = "order_to_trade", "fast_cancels", "layering"
 
 Share = Annotated[float, Meta(gt=0, le=1)]

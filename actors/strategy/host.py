@@ -32,10 +32,12 @@ from typing import Any
 from actors.market_input import MarketInput
 from actors.strategy.config import StrategyHostConfig
 from strategies.api import Strategy
+from vigil import telemetry
 from vigil.component import Component, Refused
 from vigil.lifecycle import State
 from vigil.reference import load_master
 from vocabulary import roles
+from vocabulary.alerts import STRATEGY_HALTED
 from vocabulary.controls import ControlDone, ResumeStrategy, SetTradingState
 from vocabulary.market_data import MarketFrames, Quote, Trade
 from vocabulary.orders import (
@@ -122,7 +124,7 @@ class StrategyHost(Component):
             self._to_oms(SetTradingState("strategy", self.id, "HALTED", self.halted, operator=self.path))
         if self.halted is not None:
             self.set_state(State.DEGRADED)
-            self.event("alert", problem="strategy_halted", strategy=self.id, reason=self.halted)
+            self.alert(STRATEGY_HALTED, strategy=self.id, reason=self.halted)
             return
         self._go()
 
@@ -236,6 +238,8 @@ class StrategyHost(Component):
         if isinstance(msg, StrategyBook):
             self._sync(msg)
         elif isinstance(msg, OrderUpdate):
+            telemetry.annotate(**{"fix.cl_ord_id": msg.cl_ord_id, "vigil.client_id": msg.client_id or "",
+                                  "fix.ord_status": msg.status})
             if self._running:
                 self._update(msg)
         elif isinstance(msg, OrderDenied):
@@ -263,7 +267,15 @@ class StrategyHost(Component):
     def _quote(self, quote: Quote) -> None:
         self.quotes[quote.symbol] = quote
         if self._calling():
-            self.strategy.on_quote(quote)
+            # The decision is where an order's trace begins (kept only when an order came of it); the quote's
+            # age is what market data took from the venue's stamp to here
+            with telemetry.span("decide", **{"vigil.actor": self.path, "vigil.strategy": self.id,
+                                             "vigil.symbol": quote.symbol, "quote.seq": quote.seq,
+                                             "quote.age_us": (self.clock.now_ns() - quote.ts_ns) // 1000}) as decision:
+                sent = self.next_id
+                self.strategy.on_quote(quote)
+                if self.next_id == sent:
+                    decision.drop()
 
     def _trade(self, trade: Trade) -> None:
         if self._calling():

@@ -121,3 +121,40 @@ def test_a_strategy_that_keeps_raising_is_halted_and_the_others_trade_on(vigil, 
     assert resumed.returncode == 0, resumed.stderr
     answer = json.loads(resumed.stdout)
     assert answer["state"] == "ACTIVE" and answer["host"]["detail"] == "its host calls it again"
+
+
+def test_an_orders_trace_runs_from_the_strategys_decision_to_its_fill_across_processes(vigil, ports):
+    run = vigil(topology(ports)).start()
+    order = wait_for(lambda: next((r for r in orders(run, "momentum") if Decimal(r["cum_qty"]) > 0), None),
+                     timeout=60, what="a filled momentum order")
+
+    def story():  # spans reach the file within a second of their end
+        out = run.cli("trace", order["client_id"], "--json", "--run-dir", str(run.run_dir))
+        if out.returncode != 0:
+            return None
+        found = json.loads(out.stdout)
+        fills = [s for s in found["spans"]
+                 if s["name"] == "ExecutionReport" and s["attributes"]["fix.exec_type"] == "F"]
+        return found if fills and {"FromVenue", "OrderUpdate"} <= {s["name"] for s in found["spans"]} else None
+    found = wait_for(story, timeout=15, what="the order's spans, to its fill, in the span file")
+    assert found["cl_ord_id"] == order["cl_ord_id"]
+    spans = {s["span_id"]: s for s in found["spans"]}
+
+    def parent(span):
+        return spans.get(span["parent_id"], {}).get("name")
+    first = found["spans"][0]
+    assert first["name"] == "decide" and first["actor"] == MOMENTUM and first["start_us"] == 0
+    expected = {"SubmitOrder": "decide", "NewOrderSingle": "SubmitOrder", "ExecutionReport": "NewOrderSingle",
+                "FromVenue": "ExecutionReport", "OrderUpdate": "FromVenue"}
+    for span in found["spans"]:
+        if span["name"] in expected:
+            assert parent(span) == expected[span["name"]], span
+    actors = {s["name"]: s["actor"] for s in found["spans"]}
+    assert actors["SubmitOrder"] == OMS and actors["NewOrderSingle"] == "root/trading/fix-a"
+    assert len({s["pid"] for s in found["spans"]}) == 3  # the strategy host, the OMS, the session
+    submit = next(s for s in found["spans"] if s["name"] == "SubmitOrder")
+    assert submit["attributes"]["risk.decision"] == "pass" and submit["attributes"]["vigil.strategy"] == "momentum"
+    text = run.cli("trace", order["cl_ord_id"], "--run-dir", str(run.run_dir))
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith(f"order {order['cl_ord_id']} (trace {found['trace_id']})")
+    assert all(path in text.stdout for path in (MOMENTUM, OMS, "root/trading/fix-a"))

@@ -41,3 +41,17 @@ class Runaway(Strategy):
         self.quotes_seen += 1
         client_id = self.ctx.submit(quote.symbol, "buy", 1000, 1.0)
         self.ctx.cancel(client_id)
+
+
+class Alarm(Component):
+    """Raises an alert for every Increment it is sent: a `strategy_halted` for strategy drill-N."""
+
+    def on_message(self, msg, sender):
+        from vocabulary.alerts import STRATEGY_HALTED
+        from vocabulary.counter import Increment
+
+        if isinstance(msg, Increment):
+            self.alert(STRATEGY_HALTED, strategy=f"drill-{msg.by}", reason="a drill")
+            self.reply(sender, msg)
+        else:
+            super().on_message(msg, sender)

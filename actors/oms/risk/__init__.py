@@ -11,7 +11,7 @@ Building it (OrderManager.on_start)
 Checking (every answer is a Decision: truthy when allowed; `.reason` a code of decision.REASONS,
 `.message` e.g. "max_order_qty: 250000 > 200000 for mean-rev EURUSD"; `.events` to persist (a strategy
 halted for its message rate, the day's P&L baselines at its first order) and `.alerts` to raise,
-`event("alert", **alert)`, WHATEVER the answer; `.raise_if_denied()` raises RiskRejected)
+`alert(**alert)`, WHATEVER the answer; `.raise_if_denied()` raises RiskRejected)
     new order      d = risk.check_new(strategy=, book=, symbol=, side=, qty=, price=None)   before blotter.submit
     replace        d = risk.check_replace(order, qty=None, price=None)       the OMS Order; None: unchanged
     cancel         d = risk.check_cancel(strategy)                            always allowed; counts the rate

@@ -26,6 +26,7 @@ from actors.oms.risk.plan import Plan
 from actors.oms.risk.states import ACTIVE, BY_RISK, HALTED, TradingStates
 from actors.oms.risk.windows import RecentOrders, SlidingCount
 from vigil.clock import Clock
+from vocabulary.alerts import STRATEGY_HALTED
 from vocabulary.fix_codes import Side
 
 _DAY_NS = 86_400 * 1_000_000_000
@@ -333,7 +334,7 @@ class Checks:
             return NO_ACTIONS
         event = TradingStates.event("strategy", strategy, HALTED, reason=reason, by=BY_RISK, at_ns=now_ns)
         self.states.apply(event)
-        return Actions((event,), ({"problem": why.STRATEGY_HALTED, "strategy": strategy, "reason": reason},))
+        return Actions((event,), ({"problem": STRATEGY_HALTED, "strategy": strategy, "reason": reason},))
 
     def denial_counts(self) -> dict[str, Any]:
         """{"total": {reason: n}, "strategies": {strategy: {reason: n}}}, since this gateway started."""

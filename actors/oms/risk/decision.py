@@ -35,10 +35,6 @@ REASONS = (UNKNOWN_SYMBOL, RESTRICTED, HALTED, REDUCING, MESSAGE_RATE, MAX_ORDER
            PRICE_COLLAR, NO_PRICE, STALE_PRICE, MAX_POSITION, MAX_OPEN_ORDERS, MAX_GROSS, MAX_NET, CONCENTRATION,
            DAILY_LOSS, VAR, NO_VAR, STALE_VAR, DUPLICATE)
 
-STRATEGY_HALTED = "strategy_halted"
-"""The alert (problem) raised when the gateway halts a runaway strategy."""
-RESTRICTED_LIST_REFUSED = "restricted_list_refused"
-"""The alert when a restricted list file is refused and the old list kept."""
 
 
 class RiskRejected(VigilError):
@@ -54,7 +50,7 @@ class RiskRejected(VigilError):
 
 class Actions:
     """Events to persist (already applied to the gateway: persisting applies them again, which changes
-    nothing) and alerts to raise (`event("alert", **alert)`), in order."""
+    nothing) and alerts to raise (`alert(**alert)`), in order."""
 
     __slots__ = ("events", "alerts")
 

@@ -8,6 +8,7 @@ import pytest
 from actors.oms.reconciliation import Reconciliation, Sessions
 from actors.oms.router import Route
 from actors.oms.state import OmsState
+from vigil.alerts import alert_detail
 from vigil.component import Refused
 from vocabulary.rejects import VenueReject
 from vocabulary.reports import ExecutionReport
@@ -35,8 +36,10 @@ class Out:
         raise AssertionError("reconciliation answers nobody")
 
     def event(self, what, **detail) -> None:
-        assert what == "alert"
-        self.alerts.append(detail)
+        raise AssertionError(f"reconciliation reports no {what} but alerts")
+
+    def alert(self, problem, **detail) -> None:
+        self.alerts.append(alert_detail(problem, **detail))
 
     def wakeup_after(self, delay, payload) -> None:
         self.timers.append(payload)

@@ -1,0 +1,71 @@
+"""Sending pages on a thread of the pager's own, one at a time, with the `pagerduty` client: an HTTP call
+can take seconds (a slow service, a timeout), and the pager's loop must go on answering its heartbeats.
+What each send came to comes back through a wake-up pipe the pager watches.
+
+The client retries a 429 without limit and sleeps while it does; here it retries once, briefly, and any
+other failure not at all: the outbox tries again later, with its own back-off (actors/pager/outbox.py).
+"""
+from __future__ import annotations
+
+import queue
+import ssl
+import threading
+from typing import Any
+
+import pagerduty
+
+from actors.pager.outbox import Page
+from vigil.wakeup import WakeupPipe
+
+TIMEOUT_S = 10.0
+
+
+class Delivery:
+    def __init__(self, base_url: str, routing_key: str, ca_file: str | None = None) -> None:
+        trust = {"verify": ssl.create_default_context(cafile=ca_file)} if ca_file else {}
+        self._client = pagerduty.EventsApiV2Client(routing_key, base_url=base_url, **trust)
+        self._client.retry = {429: 1}
+        self._client.sleep_timer, self._client.max_network_attempts, self._client.timeout = 0.2, 0, TIMEOUT_S
+        self.pipe = WakeupPipe()
+        self._todo: queue.SimpleQueue[tuple[Page, list[dict[str, str]]] | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[str, str, str | None]] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="pager-delivery", daemon=True)
+        self._thread.start()
+
+    def send(self, page: Page, links: list[dict[str, str]]) -> None:
+        self._todo.put((page, links))
+
+    def outcomes(self) -> list[tuple[str, str, str | None]]:
+        """(dedup_key, action, error or None) of each send finished since the last call."""
+        self.pipe.clear()
+        done = []
+        while True:
+            try:
+                done.append(self._done.get_nowait())
+            except queue.Empty:
+                return done
+
+    def close(self) -> None:
+        self._todo.put(None)
+        self._thread.join(TIMEOUT_S + 2)
+        self._client.close()
+        self.pipe.close()
+
+    def _run(self) -> None:
+        while (job := self._todo.get()) is not None:
+            page, links = job
+            try:
+                self._send(page, links)
+                outcome = None
+            except Exception as exc:  # noqa: BLE001 - every failure is the outbox's to try again
+                outcome = f"{type(exc).__name__}: {exc}"[:500]
+            self._done.put((page.dedup_key, page.action, outcome))
+            self.pipe.ring()
+
+    def _send(self, page: Page, links: list[dict[str, str]]) -> Any:
+        if page.action == "resolve":
+            return self._client.resolve(page.dedup_key)
+        return self._client.send_event(
+            "trigger", dedup_key=page.dedup_key, client="Vigil", links=links,
+            payload={"summary": page.summary, "source": page.source, "severity": page.severity,
+                     "custom_details": page.details})

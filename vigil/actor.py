@@ -198,7 +198,7 @@ class VigilActor(Actor, Hooks):
                 self._traced(msg.message, msg.traceparent, sender)
             else:
                 self._handle(msg, sender)
-            if isinstance(msg, WatchMessage) and self._own_wait is not None:
+            if isinstance(msg, WatchMessage) and self._own_wait is not None and self.lifecycle.active:
                 self._own_wait.serve(self._own_fds, self._own_turn)
         except Exception as exc:  # a bug or a broken invariant: crash and be restarted
             self._crash(f"{type(exc).__name__}: {exc}")

@@ -46,10 +46,13 @@ class Delivery:
                 return done
 
     def close(self) -> None:
+        """Stop after the send in progress; a send still hanging is left to die with the process (its page
+        is still in the outbox: it goes again after the restart)."""
         self._todo.put(None)
-        self._thread.join(TIMEOUT_S + 2)
-        self._client.close()
-        self.pipe.close()
+        self._thread.join(1.0)
+        if not self._thread.is_alive():
+            self._client.close()
+            self.pipe.close()
 
     def _run(self) -> None:
         while (job := self._todo.get()) is not None:

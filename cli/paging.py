@@ -39,7 +39,7 @@ def cmd_pager_sink(args: argparse.Namespace, run_dir: Path) -> int:
         if args.json:
             print(json.dumps({"events": events}, indent=2))
             return 0
-        print_table([{"at": datetime.fromtimestamp(e["received_at"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        print_table([{"at": _iso(e["received_at"]),
                       "action": e["event_action"], "severity": e.get("payload", {}).get("severity", ""),
                       "dedup_key": e["dedup_key"], "summary": e.get("payload", {}).get("summary", "")}
                      for e in events],

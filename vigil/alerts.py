@@ -3,8 +3,8 @@ raised by a component through `Component.alert(problem, **detail)`, which puts a
 all of it in the tree's history. Vigil's own alerts are declared in vocabulary.alerts, which registers
 them here; the pager, the drills and the console read the same catalogue.
 
-Severities are PagerDuty's. A summary is a format string over the alert's details (a missing one shows as
-'?'), cut to PagerDuty's 1,024 characters.
+Severities are PagerDuty's. A summary is a format string over the alert's details (`{n_orders}`: how many
+`orders` lists; a missing one shows as '?'), cut to PagerDuty's 1,024 characters.
 """
 from __future__ import annotations
 
@@ -36,8 +36,11 @@ class AlertKind:
 
 
 class _Unknown(dict):
-    def __missing__(self, key: str) -> str:
-        return "?"
+    """An alert's details for its summary: `n_X` is how many items detail X lists; what is missing shows '?'."""
+
+    def __missing__(self, key: str) -> Any:
+        listed = self.get(key[2:]) if key.startswith("n_") else None
+        return len(listed) if isinstance(listed, (list, tuple)) else "?"
 
 
 CATALOGUE: dict[str, AlertKind] = {}

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -40,6 +39,7 @@ from vigil.journal import Journal
 from vigil.lifecycle import Lifecycle, State
 from vigil.memory_store import MemoryStore
 from vigil.messages import Refusal
+from vigil.registry import as_stored
 from vigil.topology import Topology, import_start
 from vigil.wire import Codec, Message
 
@@ -101,7 +101,7 @@ class _Runtime:
 
     def history(self, after: str | None, limit: int) -> list[tuple[str, dict[str, str]]]:
         start = int(after) + 1 if after else 0
-        return [(str(i), {"path": path, "what": what, **{k: _as_text(v) for k, v in detail.items()}})
+        return [(str(i), {"path": path, "what": what, **{k: str(as_stored(v)) for k, v in detail.items()}})
                 for i, (path, what, detail) in enumerate(self.runner.events[start:start + limit], start)]
 
     def advertise(self, **fields: Any) -> None:
@@ -306,11 +306,3 @@ class InProcess:
     def _timer_s(self, seconds: float, fire: Callable[[], None]) -> None:
         self._timer(seconds, None, fire)
 
-
-def _as_text(value: Any) -> str:
-    """As the live registry keeps a detail (vigil.registry): text, lists and dicts as JSON."""
-    if isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value)
-    return "" if value is None else str(value)

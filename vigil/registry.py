@@ -42,7 +42,7 @@ class Registry:
 
     def event(self, path: str, what: str, **detail: Any) -> None:
         """Append to the tree's history (what `vigil status` and drill reports replay)."""
-        entry = {"path": path, "what": what, **{k: _text(v) for k, v in detail.items()}}
+        entry = {"path": path, "what": what, **{k: as_stored(v) for k, v in detail.items()}}
         self._redis.xadd(f"{self._ns}:events", entry, maxlen=EVENTS_KEPT, approximate=True)
 
     def events(self) -> list[dict[str, str]]:
@@ -56,7 +56,7 @@ class Registry:
                 for entry_id, fields in entries]
 
     def update(self, path: str, **fields: Any) -> None:
-        self._redis.hset(self._key(path), mapping={k: _text(v) for k, v in fields.items()})
+        self._redis.hset(self._key(path), mapping={k: as_stored(v) for k, v in fields.items()})
 
     def clear_field(self, path: str, field: str) -> None:
         self._redis.hdel(self._key(path), field)
@@ -96,7 +96,8 @@ class Registry:
         return raw.decode() if raw else None
 
 
-def _text(value: Any) -> Any:
+def as_stored(value: Any) -> Any:
+    """A value as a Redis hash or stream field takes it (and gives it back, as text)."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (list, tuple, dict)):  # an alert's orders, what failed: JSON in the stream

@@ -143,8 +143,7 @@ class Controls:
                         if sweep.action == "kill":  # on-call hears of it (runbooks/kill-switch-pulled.md)
                             self.out.alert(KILL_SWITCH_PULLED, operator=sweep.msg.operator,
                                            reason=sweep.msg.reason, cancelled=list(done.cancelled),
-                                           failed=list(done.failed), n_cancelled=len(done.cancelled),
-                                           n_failed=len(done.failed))
+                                           failed=list(done.failed))
                         self.out.reply(sweep.sender, done)
         finally:
             self._moving = False

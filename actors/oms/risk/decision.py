@@ -36,7 +36,6 @@ REASONS = (UNKNOWN_SYMBOL, RESTRICTED, HALTED, REDUCING, MESSAGE_RATE, MAX_ORDER
            DAILY_LOSS, VAR, NO_VAR, STALE_VAR, DUPLICATE)
 
 
-
 class RiskRejected(VigilError):
     """An order or replace the gateway denied. `reason` is the code, str() the whole message."""
 

@@ -13,7 +13,7 @@ from cli.main import _parser
 from tests.support.inprocess_run import InProcessRun
 from tests.support.topologies import desk
 from vigil.alerts import SEVERITIES, SUMMARY_LIMIT, alert_detail
-from vocabulary.alerts import ALERTS, STRATEGY_HALTED
+from vocabulary.alerts import ALERTS, KILL_SWITCH_PULLED, STRATEGY_HALTED
 
 ROOT = Path(__file__).resolve().parents[3]
 RUNBOOKS = ROOT / "runbooks"
@@ -69,6 +69,8 @@ def test_a_summary_is_cut_to_what_a_page_carries_and_a_missing_detail_shows():
     long = alert_detail(STRATEGY_HALTED, strategy="mean-rev", reason="x" * 5000)
     assert len(long["summary"]) == SUMMARY_LIMIT and long["summary"].endswith("...")
     assert alert_detail(STRATEGY_HALTED)["summary"] == "strategy ? HALTED: ?"
+    assert alert_detail(KILL_SWITCH_PULLED, operator="ops", reason="drill", cancelled=["V1", "V2"], failed=[])[
+        "summary"] == "kill switch pulled by ops (drill): everything HALTED, 2 working orders cancelled, 0 could not be"
 
 
 def test_an_alert_nobody_declared_is_refused():

@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from cli import controls, feeds, paging, reference, risk, signals, trace, trading
+from cli import controls, feeds, paging, reference, risk, signals, trace, trading, watchdog
 from vigil.errors import VigilError
 from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
 from vigil.rundir import LOG_FILE, RUNNING_FILE, last_exit, read_json, running
@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     for commands in (trading, controls, risk, feeds, reference, signals):
         commands.add_commands(sub, _run_dir_args, _with_client)
     paging.add_client_commands(sub, _run_dir_args, _with_client)
-    for commands in (trace, paging):  # they read a run directory, running or not
+    for commands in (trace, paging, watchdog):  # they read a run directory, running or not
         commands.add_commands(sub, _run_dir_args, _with_run_dir)
     return parser
 
@@ -208,27 +208,64 @@ def _status(run_dir: Path) -> dict:
     from vigil.client import VigilClient
 
     client = VigilClient(run_dir)
+    records = client.actors()
+    health = _health(client, [rec["path"] for rec in records])
     actors = []
-    for rec in client.actors():
+    for rec in records:
         actors.append({
             "path": rec["path"], "kind": rec.get("kind", ""), "start": rec.get("start", ""), "role": rec.get("role", ""),
             "state": rec.get("state", ""), "pid": int(rec["pid"]) if rec.get("pid", "").isdigit() else None,
-            "restarts": int(rec.get("restarts") or 0), "last_reason": rec.get("last_reason") or None})
+            "restarts": int(rec.get("restarts") or 0), "last_reason": rec.get("last_reason") or None,
+            **health.get(rec["path"], {"health": "unknown", "alerts": [], "cpu_s": None, "memory_mb": None})})
     info = client.info
     return {"running": True, "pid": info["pid"], "admin_port": info["admin_port"], "redis_url": info["redis_url"],
             "topology": info["topology"], "started_at": info["started_at"], "run_dir": str(run_dir),
             "actors": actors}
 
 
+def _health(client, paths: list[str]) -> dict[str, dict]:
+    """Each actor's health beside its state: the alerts firing that it raised (the pager's), and its process's
+    CPU time and memory (its metrics); `no metrics` when it wrote none lately (vigil.metrics.KEPT_S: a process
+    stuck, or gone)."""
+    from vigil.errors import VigilError
+    from vigil.metrics import read_all
+    from vocabulary import roles
+    from vocabulary.paging import GetAlerts
+
+    firing: dict[str, list[str]] = {}
+    for pager in [p for p in paths if client.registry.get(p).get("role") == roles.PAGER]:
+        try:
+            for alert in client.ask(pager, GetAlerts(), timeout=3.0).alerts:
+                if alert["state"] == "firing":
+                    firing.setdefault(alert.get("path", ""), []).append(f"{alert['rule']}:{alert['source']}")
+        except VigilError:
+            pass  # no pager answering: health from the metrics alone
+    readings = read_all(client.redis, client.info["name"], paths)
+    out = {}
+    for path in paths:
+        points = {r["name"]: r["value"] for r in readings.get(path, []) if not r["labels"]}
+        alerts = firing.get(path, [])
+        health = ("firing: " + ", ".join(alerts)) if alerts else ("ok" if path in readings else "no metrics")
+        out[path] = {"health": health, "alerts": alerts, "cpu_s": _rounded(points.get("vigil_process_cpu_seconds"), 1),
+                     "memory_mb": _rounded((points.get("vigil_process_resident_memory_bytes") or 0) / 2**20 or None, 1)}
+    return out
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
 def _print_status(run_dir: Path) -> None:
     status = _status(run_dir)
-    rows = [("PATH", "KIND", "STATE", "PID", "RESTARTS", "LAST RESTART REASON")]
+    rows = [("PATH", "KIND", "STATE", "PID", "RESTARTS", "CPU S", "MEM MB", "HEALTH", "LAST RESTART REASON")]
     for a in status["actors"]:
         kind = "supervisor" if a["kind"] == "supervisor" else a["start"]
-        rows.append((a["path"], kind, a["state"], str(a["pid"] or "-"), str(a["restarts"]), a["last_reason"] or ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        rows.append((a["path"], kind, a["state"], str(a["pid"] or "-"), str(a["restarts"]),
+                     "-" if a["cpu_s"] is None else f"{a['cpu_s']:g}", "-" if a["memory_mb"] is None else
+                     f"{a['memory_mb']:g}", a["health"], a["last_reason"] or ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(8)]
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[5])
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[8])
 
 
 def _not_running(run_dir: Path) -> str:

@@ -1,5 +1,5 @@
-"""`vigil pages`: what the pager sent and what waits; `vigil pager-sink`: a local PagerDuty Events API v2
-endpoint that stores and lists what it receives."""
+"""`vigil pages`: what the pager sent and what waits; `vigil alerts`: the alerts pending, firing and resolved;
+`vigil pager-sink`: a local PagerDuty Events API v2 endpoint that stores and lists what it receives."""
 from __future__ import annotations
 
 import argparse
@@ -62,22 +62,32 @@ def add_client_commands(sub: argparse._SubParsersAction, run_dir_args: Callable,
     pages.add_argument("--json", action="store_true")
     run_dir_args(pages)
     pages.set_defaults(func=lambda args: handler(args, cmd_pages))
+    alerts = sub.add_parser("alerts", help="alerts pending (held for less than their rule's for_s), firing (paged) "
+                                           "and lately resolved")
+    alerts.add_argument("--json", action="store_true")
+    run_dir_args(alerts)
+    alerts.set_defaults(func=lambda args: handler(args, cmd_alerts))
+
+
+def _ask_pagers(client, question) -> list:
+    from vigil.errors import VigilError
+    from vocabulary import roles
+
+    answers = []
+    for path in actor_paths(client, roles.PAGER, "pager"):
+        try:
+            answers.append(client.ask(path, question, timeout=3.0))
+        except VigilError as err:
+            print(f"{path}: {err}", file=sys.stderr)
+    return answers
 
 
 def cmd_pages(args: argparse.Namespace, client) -> int:
-    from vigil.errors import VigilError
-    from vocabulary import roles
     from vocabulary.paging import GetPages
 
-    rows, targets = [], []
-    for path in actor_paths(client, roles.PAGER, "pager"):
-        try:
-            answer = client.ask(path, GetPages(), timeout=3.0)
-        except VigilError as err:
-            print(f"{path}: {err}", file=sys.stderr)
-            continue
-        targets.append(answer.target)
-        rows.extend(answer.pages)
+    answers = _ask_pagers(client, GetPages())
+    targets = [answer.target for answer in answers]
+    rows = [row for answer in answers for row in answer.pages]
     if args.json:
         print(json.dumps({"pages": rows}, indent=2))
         return 0
@@ -89,6 +99,22 @@ def cmd_pages(args: argparse.Namespace, client) -> int:
     print_table(rows, [("created", "RAISED"), ("action", "ACTION"), ("severity", "SEVERITY"),
                        ("delivered", "DELIVERED"), ("attempts", "ATTEMPTS"), ("dedup_key", "DEDUP KEY"),
                        ("last_error", "LAST ERROR"), ("summary", "SUMMARY")])
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace, client) -> int:
+    from vocabulary.paging import GetAlerts
+
+    rows = [row for answer in _ask_pagers(client, GetAlerts()) for row in answer.alerts]
+    if args.json:
+        print(json.dumps({"alerts": rows}, indent=2))
+        return 0
+    counts = {state: sum(r["state"] == state for r in rows) for state in ("firing", "pending", "resolved")}
+    print(", ".join(f"{n} {state}" for state, n in counts.items()))
+    for row in rows:
+        row["at"] = _iso(row["since"])
+    print_table(rows, [("state", "STATE"), ("at", "SINCE"), ("severity", "SEVERITY"), ("rule", "RULE"),
+                       ("source", "SOURCE"), ("summary", "SUMMARY"), ("runbook", "RUNBOOK")])
     return 0
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing for Vigil, and nothing that is already there:
-# Debian packages (redis-server; a compiler and Python headers for quickfix),
+# Debian packages (redis-server; prometheus for the tests; a compiler and Python headers for quickfix),
 # then a virtual environment in .venv with Vigil and its dependencies.
 # Re-running it costs a second once everything is installed.
 set -euo pipefail
@@ -11,6 +11,7 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 PY=${PYTHON:-python3}
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v prometheus >/dev/null || missing+=(prometheus)  # the tests scrape Vigil with a real one
 command -v "$PY" >/dev/null || missing+=(python3)
 command -v g++ >/dev/null || missing+=(g++)
 "$PY" -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)

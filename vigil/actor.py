@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from opentelemetry.trace import SpanKind
 from thespian.actors import (
     Actor,
     ActorExitRequest,
@@ -49,6 +50,7 @@ from vigil.journal import Journal
 from vigil.lane import Lane, LaneAddress, Unreachable
 from vigil.lifecycle import Lifecycle, State
 from vigil.messages import ActorReady, ActorStartFailed, Envelope, InitActor, InjectFault, Ping, Pong, Refusal, Shutdown
+from vigil.metrics import live_metrics, read_all
 from vigil.own_wait import OwnWait
 from vigil.procs import set_pdeathsig
 from vigil.registry import Registry
@@ -60,6 +62,8 @@ __all__ = ["ComponentActor", "Refused", "VigilActor"]
 log = logging.getLogger("vigil.actor")
 
 CRASH_EXIT_CODE = 70
+THESPIAN, LANE = "thespian", "zeromq"
+"""The messaging.system of a message that came by Thespian, or by the fast lane (ZeroMQ)."""
 CRASH_LOG = "crashes.log"
 
 
@@ -174,6 +178,10 @@ class VigilActor(Actor, Hooks):
     def advertise(self, **fields: Any) -> None:
         self.registry.update(self.path, **fields)
 
+    def readings(self) -> dict[str, list[dict[str, Any]]]:
+        """Every actor's last metric readings (vigil.metrics), by path."""
+        return read_all(self.redis, self.context.name, self.registry.paths())
+
     def advertised(self, actor_id: str, field: str) -> str | None:
         path = self.registry.path_of(actor_id)
         return self.registry.get(path).get(field) if path else None
@@ -195,7 +203,7 @@ class VigilActor(Actor, Hooks):
             return self._watch()
         try:
             if isinstance(msg, Envelope):
-                self._traced(msg.message, msg.traceparent, sender)
+                self._traced(msg.message, msg.traceparent, sender, THESPIAN)
             else:
                 self._handle(msg, sender)
             if isinstance(msg, WatchMessage) and self._own_wait is not None and self.lifecycle.active:
@@ -204,8 +212,9 @@ class VigilActor(Actor, Hooks):
             self._crash(f"{type(exc).__name__}: {exc}")
         return self._watch()
 
-    def _traced(self, msg: Any, traceparent: str | None, sender: Any) -> None:
-        with telemetry.span(type(msg).__name__, traceparent, **{"vigil.actor": self.path}):
+    def _traced(self, msg: Any, traceparent: str | None, sender: Any, system: str) -> None:
+        """Handle one message as the consumer of its sender's context (a one-message hop: its parent)."""
+        with telemetry.span(type(msg).__name__, traceparent, kind=SpanKind.CONSUMER, **self._span_attrs[system]):
             self._handle(msg, sender)
 
     def _watch(self) -> Any:
@@ -231,7 +240,7 @@ class VigilActor(Actor, Hooks):
         self._outbox = []
         try:
             for delivery in self.lane.receive():
-                self._traced(delivery.message, delivery.traceparent, delivery.sender)
+                self._traced(delivery.message, delivery.traceparent, delivery.sender, LANE)
         finally:
             outbox, self._outbox = self._outbox, None
         self.journal.commit()  # a failure here is a crash: nothing of the batch has left
@@ -285,12 +294,15 @@ class VigilActor(Actor, Hooks):
         telemetry.configure(self.path, msg.context.run_dir)
         self.redis = redis.Redis.from_url(msg.context.redis_url)
         self.registry = Registry(self.redis, msg.context.name)
+        self.metrics = live_metrics(self.redis, msg.context.name, self.path)
         # pid first: if start-up hangs, the supervisor can still kill us
         self.registry.update(self.path, pid=os.getpid(), state=State.STARTING.value)
         self.registry.set_address(self.path, self.myAddress)
         self._paths: dict[str, str] = {}
         self._lane_peers: dict[str, LaneAddress] = {}
         self._own_wait = OwnWait.of(self)
+        self._span_attrs = {system: {"vigil.actor": self.path, **telemetry.messaging_attributes(system, self.path)}
+                            for system in (THESPIAN, LANE)}
         try:
             with telemetry.span("start", **{"vigil.actor": self.path, "vigil.incarnation": self.incarnation}):
                 self.journal = Journal(StateStore(self.redis, msg.context.name, self.path), self._logic())
@@ -336,6 +348,7 @@ class VigilActor(Actor, Hooks):
         finally:
             self.set_state(State.STOPPED)
             telemetry.flush()
+            self.metrics.shutdown()  # its last readings exported
 
     def _crash(self, reason: str) -> None:
         log.error("%s crashed: %s", getattr(self, "path", "?"), reason, exc_info=True)

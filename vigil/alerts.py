@@ -5,6 +5,11 @@ them here; the pager, the drills and the console read the same catalogue.
 
 Severities are PagerDuty's. A summary is a format string over the alert's details (`{n_orders}`: how many
 `orders` lists; a missing one shows as '?'), cut to PagerDuty's 1,024 characters.
+
+An alert is about a source: the strategy, feed, session, symbol or book its details name, else the actor
+that raised it. It holds until it clears: a condition (a feed degraded, a session down) clears when its
+source says so (`Component.clear_alert`, an `alert_cleared` event); a one-off (a surveillance flag, a
+stop-loss hit) clears by itself `clears_after_s` after it was last raised.
 """
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ class AlertKind:
     """What is wrong, where, and what has happened already: a format string over the alert's details."""
     runbook: str
     """A file in runbooks/."""
+    clears_after_s: float | None = None
+    """A one-off: it clears this long after it was last raised. None: it holds until its source clears it."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -43,6 +50,9 @@ class _Unknown(dict):
         return len(listed) if isinstance(listed, (list, tuple)) else "?"
 
 
+SUBJECTS = ("strategy", "feed", "session", "symbol", "book")
+"""The details that name what an alert is about, in the order they are looked for."""
+
 CATALOGUE: dict[str, AlertKind] = {}
 
 
@@ -58,8 +68,18 @@ def register(*kinds: AlertKind) -> dict[str, AlertKind]:
 
 def alert_detail(problem: str, **detail: Any) -> dict[str, Any]:
     """The `alert` event's details: the problem, its severity, summary and runbook, then `detail`."""
+    kind = kind_of(problem)
+    return {"problem": problem, "severity": kind.severity, "summary": kind.summarise(detail),
+            "runbook": f"{RUNBOOKS_DIR}/{kind.runbook}", **detail}
+
+
+def source_of(detail: dict[str, Any], path: str) -> str:
+    """What an alert is about: the first subject its details name, else the actor (`path`) raising it."""
+    return next((str(detail[k]) for k in SUBJECTS if detail.get(k)), path)
+
+
+def kind_of(problem: str) -> AlertKind:
     kind = CATALOGUE.get(problem)
     if kind is None:
         raise ValueError(f"no alert {problem!r} is declared (known: {', '.join(sorted(CATALOGUE))})")
-    return {"problem": problem, "severity": kind.severity, "summary": kind.summarise(detail),
-            "runbook": f"{RUNBOOKS_DIR}/{kind.runbook}", **detail}
+    return kind

@@ -29,11 +29,12 @@ message down by raising `Refused`; its sender is answered with a `Refusal`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from vigil.alerts import alert_detail
+from vigil.alerts import alert_detail, kind_of
 from vigil.clock import Clock
 from vigil.config import Config, NoConfig
 from vigil.errors import VigilError
@@ -58,6 +59,9 @@ class Runtime(Protocol):
     run_dir: Path
     state: State
 
+    metrics: Any
+    """vigil.metrics.Metrics: this component's instruments."""
+
     def persist(self, event: Any) -> int: ...
     def tell(self, address: Any, msg: Any, on_refused: Callable[[Refused], None] | None = None) -> None: ...
     def address_of(self, actor_id: str) -> Any: ...
@@ -66,6 +70,7 @@ class Runtime(Protocol):
     def event(self, what: str, **detail: Any) -> None: ...
     def history(self, after: str | None, limit: int) -> list[tuple[str, dict[str, str]]]: ...
     def advertise(self, **fields: Any) -> None: ...
+    def readings(self) -> dict[str, list[dict[str, Any]]]: ...
     def advertised(self, actor_id: str, field: str) -> str | None:
         """What another actor advertised (its market-data endpoint, say), or None."""
 
@@ -79,6 +84,18 @@ class Runtime(Protocol):
     def fix_link(self, kind: str, sessions: list, work_dir: Path, *, log: bool = True,
                  logon_check: Callable[[str], str | None] | None = None) -> Any:
         """FIX sessions (vigil.fix.link): QuickFIX over TCP live, a loopback in one process."""
+
+
+@dataclass(frozen=True)
+class TreeGone:
+    """The whole tree is gone and why, for the components' last words (Component.last_words)."""
+
+    system: str
+    reason: str
+    topology_dir: Path
+    run_dir: Path
+    advertised: Callable[[str, str], str | None]
+    """What an actor (by id) had advertised (a field), while Redis still answers; else None."""
 
 
 class Hooks:
@@ -129,6 +146,13 @@ class Hooks:
 
     def on_ready_fds(self, fds: list[int]) -> None:
         pass
+
+    @classmethod
+    def last_words(cls, config: Config, gone: TreeGone) -> str | None:
+        """Run when the whole tree is gone (its root supervisor gave up, the daemon vanished), by the daemon
+        or `vigil watchdog` in their own process, never in the actor's: what this kind of actor must still
+        do (the pager: page). Returns what it did, for their log. Nothing by default."""
+        return None
 
 
 class Component(Hooks):
@@ -211,6 +235,27 @@ class Component(Hooks):
         problem the catalogue does not name."""
         self.runtime.event("alert", **alert_detail(problem, **detail))
 
+    def clear_alert(self, problem: str, **subject: Any) -> None:
+        """Say that the condition of an alert this or another component raised is over (`subject`: the
+        strategy, feed, session... it was about, as it was raised): the pager resolves its page."""
+        kind_of(problem)
+        self.runtime.event("alert_cleared", problem=problem, **subject)
+
     def advertise(self, **fields: Any) -> None:
         """Make something about this component findable by others (an endpoint, in the registry)."""
         self.runtime.advertise(**fields)
+
+    # ---- metrics: those declared in vocabulary.metrics, by MetricKind or name (vigil.metrics) ---------------
+    def count(self, metric: Any, n: float = 1, **labels: Any) -> None:
+        self.runtime.metrics.count(metric, n, **labels)
+
+    def total(self, metric: Any, total: float, **labels: Any) -> None:
+        """A counter from a running total this component keeps (what it grew by since the last call)."""
+        self.runtime.metrics.total(metric, total, **labels)
+
+    def gauge(self, metric: Any, value: float, **labels: Any) -> None:
+        self.runtime.metrics.gauge(metric, value, **labels)
+
+    def observe(self, metric: Any, value: float, **labels: Any) -> None:
+        """One observation of a histogram (a latency, in seconds)."""
+        self.runtime.metrics.observe(metric, value, **labels)

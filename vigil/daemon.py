@@ -17,11 +17,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
 from thespian.actors import ActorSystem
 
+from vigil.component import TreeGone
 from vigil.errors import VigilError
 from vigil.messages import ActorReady, ActorStartFailed, Done, InitActor, RunContext, Shutdown
 from vigil.procs import RUN_ID_VAR, describe, kill_and_wait, pid_alive, port_in_use, processes_of_run
@@ -75,6 +77,8 @@ class Daemon:
             return 1
         reason = self._watch()
         log.info("stopping: %s", reason)
+        if reason != self.stop_reason:
+            self._last_words(reason)
         self._teardown(reason, clean=reason == self.stop_reason)
         return 0 if reason == self.stop_reason else 1
 
@@ -129,6 +133,13 @@ class Daemon:
                 return "root supervisor process died"
         return self.stop_reason
 
+    def _last_words(self, reason: str) -> None:
+        """The tree is gone by itself: its components' last words (the pager's page) before the rest stops."""
+        def advertised(actor_id: str, field: str) -> str | None:
+            path = self.registry.path_of(actor_id)
+            return self.registry.get(path).get(field) if path else None
+        say_last_words(self.topo, reason, advertised)
+
     def _teardown(self, reason: str, clean: bool) -> None:
         # Why, before "not running" shows: `vigil status` must never see the one without the other
         self._write_last_exit(reason, clean, leftovers_killed=0)
@@ -161,6 +172,22 @@ class Daemon:
         write_json(self.run_dir / LAST_EXIT_FILE, {
             "reason": reason, "clean": clean, "leftovers_killed": leftovers_killed,
             "stopped_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+
+
+def say_last_words(topo: Topology, reason: str, advertised: Callable[[str, str], str | None]) -> list[str]:
+    """Every component's last words (Component.last_words) when the whole tree is gone; what each did."""
+    gone = TreeGone(topo.system.name, reason, Path(topo.source).parent, Path(topo.system.run_dir), advertised)
+    said = []
+    for child in topo.walk():
+        try:
+            words = getattr(import_start(child.start), "last_words", None)
+            what = words(child.config, gone) if words is not None else None
+        except Exception as exc:  # noqa: BLE001 - one component's failure must not silence the next
+            what = f"{child.path}: last words failed: {type(exc).__name__}: {exc}"
+        if what:
+            log.warning("%s: %s", child.path, what)
+            said.append(what)
+    return said
 
 
 def main(argv: list[str] | None = None) -> int:

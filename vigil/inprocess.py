@@ -39,6 +39,7 @@ from vigil.journal import Journal
 from vigil.lifecycle import Lifecycle, State
 from vigil.memory_store import MemoryStore
 from vigil.messages import Refusal
+from vigil.metrics import Metrics, memory_metrics, readings
 from vigil.registry import as_stored
 from vigil.topology import Topology, import_start
 from vigil.wire import Codec, Message
@@ -70,6 +71,18 @@ class _Runtime:
         self.lifecycle = Lifecycle()
         self.journal: Journal | None = None
         self.links: list[Any] = []
+        self._metrics: Metrics | None = None
+        self.metric_reader: Any = None
+
+    def readings(self) -> dict[str, list[dict[str, Any]]]:
+        return {runtime.path: self.runner.readings(id) for id, runtime in self.runner._running.items()}
+
+    @property
+    def metrics(self) -> Metrics:
+        """Read in memory (`InProcess.readings`), made on first use: most tests never look."""
+        if self._metrics is None:
+            self._metrics, self.metric_reader = memory_metrics(self.path)
+        return self._metrics
 
     @property
     def state(self) -> State:
@@ -174,6 +187,11 @@ class InProcess:
 
     def component(self, id: str) -> Component:
         return self._running[id].component
+
+    def readings(self, id: str) -> list[dict[str, Any]]:
+        """A running component's metrics as the endpoint would serve them (vigil.metrics.readings)."""
+        runtime = self._running[id]
+        return readings(runtime.metric_reader.get_metrics_data()) if runtime.metric_reader else []
 
     def links(self, id: str) -> list[Any]:
         """The FIX links a running component was given (vigil.fix.loopback.LoopbackLink)."""

@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
+from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 SPAN_FILE = "spans.jsonl"
@@ -61,11 +61,14 @@ class JsonLinesExporter(SpanExporter):
                             **({"description": status.description} if status.description else {})})
         events = json.dumps([{"name": e.name, "timestamp": _iso(e.timestamp), "attributes": dict(e.attributes)}
                              for e in span.events]) if span.events else "[]"
+        links = json.dumps([{"context": {"trace_id": f"0x{link.context.trace_id:032x}",
+                                         "span_id": f"0x{link.context.span_id:016x}", "trace_state": "[]"},
+                             "attributes": dict(link.attributes or {})} for link in span.links]) if span.links else "[]"
         return (f'{{"name": {json.dumps(span.name)}, "context": {{"trace_id": "0x{ctx.trace_id:032x}", '
                 f'"span_id": "0x{ctx.span_id:016x}", "trace_state": "[]"}}, "kind": "{span.kind}", '
                 f'"parent_id": {parent}, "start_time": {json.dumps(_iso(span.start_time))}, '
                 f'"end_time": {json.dumps(_iso(span.end_time))}, "status": {state}, '
-                f'"attributes": {json.dumps(dict(span.attributes))}, "events": {events}, "links": [], '
+                f'"attributes": {json.dumps(dict(span.attributes))}, "events": {events}, "links": {links}, '
                 f'"resource": {resource}}}\n')
 
     def shutdown(self) -> None:
@@ -126,10 +129,11 @@ class Span:
     Span (sampler, locked attributes, context attach) cost about 50 us, as much as the order handling
     it measured, for the same exported span. Used as `with span(...) as s:`."""
 
-    __slots__ = ("name", "context", "parent", "start_ns", "attributes", "events", "status", "_processor",
-                 "_token")
+    __slots__ = ("name", "context", "parent", "start_ns", "attributes", "events", "status", "kind", "links",
+                 "_processor", "_token")
 
-    def __init__(self, name: str, traceparent: str | None, start_ns: int | None, attributes: dict) -> None:
+    def __init__(self, name: str, traceparent: str | None, start_ns: int | None, attributes: dict,
+                 kind: SpanKind = SpanKind.INTERNAL, links: tuple[str, ...] = ()) -> None:
         around = _current.get()
         parent = parent_from(traceparent) or (around.context if around is not None else None)
         if parent is None and around is None:
@@ -145,6 +149,8 @@ class Span:
                                        trace_flags=_SAMPLED if sampled else TraceFlags(0))
         self._processor = processor if sampled else None
         self.name, self.parent, self.start_ns, self.attributes = name, parent, start_ns or time.time_ns(), attributes
+        self.kind = kind
+        self.links = tuple(Link(ctx) for ctx in map(parent_from, links) if ctx is not None)
         self.events: list[Event] = []
         self.status = Status()
 
@@ -159,8 +165,8 @@ class Span:
         if self._processor is not None:
             self._processor.on_end(ReadableSpan(
                 self.name, self.context, self.parent, _providers[os.getpid()].resource, self.attributes,
-                self.events, status=self.status, start_time=self.start_ns, end_time=time.time_ns(),
-                instrumentation_scope=_SCOPE))
+                self.events, self.links, self.kind, status=self.status, start_time=self.start_ns,
+                end_time=time.time_ns(), instrumentation_scope=_SCOPE))
 
     def get_span_context(self) -> SpanContext:
         return self.context
@@ -182,10 +188,22 @@ class Span:
         self.status = Status(StatusCode.ERROR, f"{kind.__name__}: {exc}")
 
 
-def span(name: str, traceparent: str | None = None, start_ns: int | None = None, **attributes: object) -> Span:
+def span(name: str, traceparent: str | None = None, start_ns: int | None = None, *,
+         kind: SpanKind = SpanKind.INTERNAL, links: tuple[str, ...] = (), **attributes: object) -> Span:
     """A span parented on the sender's context, or on the span around it; start_ns (epoch) backdates
-    it to when the work really arrived (a FIX message queued by a QuickFIX thread)."""
-    return Span(name, traceparent, start_ns, attributes)
+    it to when the work really arrived (a FIX message queued by a QuickFIX thread). A message's handling
+    is a CONSUMER span with the OpenTelemetry messaging attributes (`messaging_attributes`); `links` are
+    the traceparents of contexts it relates to without being their child (where a message was made)."""
+    return Span(name, traceparent, start_ns, attributes, kind, links)
+
+
+def messaging_attributes(system: str, destination: str, message_id: str | None = None) -> dict[str, str]:
+    """The OpenTelemetry messaging conventions' attributes of processing one message."""
+    attrs = {"messaging.system": system, "messaging.operation.type": "process",
+             "messaging.operation.name": "process", "messaging.destination.name": destination}
+    if message_id is not None:
+        attrs["messaging.message.id"] = message_id
+    return attrs
 
 
 def annotate(**attributes: object) -> None:

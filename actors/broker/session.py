@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from datetime import timedelta
 from typing import Any
 
 import quickfix as fix
@@ -23,6 +24,8 @@ from vigil.fix.fields import fields_of
 from vigil.fix.link import FixLink, LinkDown
 from vigil.lifecycle import State
 from vocabulary import roles
+from vocabulary.alerts import FIX_SESSION_DOWN
+from vocabulary.metrics import FIX_LOGGED_ON, FIX_LOGONS, FIX_REJECTS, FIX_SEQ
 from vocabulary.sessions import (
     FromVenue,
     GetSessionStatus,
@@ -40,6 +43,9 @@ TRACES_KEPT = 10_000
 _NAMES = {"8": "ExecutionReport", "9": "OrderCancelReject", "3": "Reject", "j": "BusinessMessageReject",
           "f": "SecurityStatus"}
 _TRADING_STATUS = {"2": True, "3": False, "17": False}  # SecurityTradingStatus: halt; resume, ready to trade
+
+
+METRICS_EVERY = timedelta(seconds=2)
 
 
 class BrokerSession(Component):
@@ -65,8 +71,16 @@ class BrokerSession(Component):
         self.link = self.runtime.fix_link("initiator", [self.cfg], self.run_dir / "fix" / self.id, log=self.fix_log)
         self.link.start()
         self.set_state(State.DEGRADED)  # until logged on
+        self.alert(FIX_SESSION_DOWN, session=self.id, reason="not logged on since it started")
         # A restarted session may have lost commands in its mailbox: the OMS must reconcile at logon
         self._tell_oms(self.status())
+        self.gauge(FIX_LOGGED_ON, 0, session=self.id)
+        self.wakeup_after(METRICS_EVERY, "metrics")
+
+    def on_wakeup(self, payload: Any) -> None:
+        if payload == "metrics":
+            self._count_seq()
+            self.wakeup_after(METRICS_EVERY, "metrics")
 
     def on_stop(self) -> None:
         if self.link is not None:
@@ -89,6 +103,14 @@ class BrokerSession(Component):
             if self.logged_on:
                 self.last_logon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock.now_ns() / 1e9))
             self.set_state(State.RUNNING if self.logged_on else State.DEGRADED)
+            self.gauge(FIX_LOGGED_ON, int(self.logged_on), session=self.id)
+            self._count_seq()
+            if self.logged_on:
+                self.count(FIX_LOGONS, session=self.id)
+                self.clear_alert(FIX_SESSION_DOWN, session=self.id)
+            else:
+                why = f"logged out: {self.last_error or 'no reason given'}"
+                self.alert(FIX_SESSION_DOWN, session=self.id, reason=why)
             self._tell_oms(self.status())
         elif event.kind == "logout_text" or event.kind == "error":
             self.last_error = event.raw
@@ -113,11 +135,17 @@ class BrokerSession(Component):
         elif msg_type == "9":
             self._tell_oms(FromVenue(self.id, codec.cancel_reject(m)))
         elif msg_type in ("3", "j"):
+            self.count(FIX_REJECTS, session=self.id, type=_NAMES[msg_type])
             reject = codec.venue_reject(m, original)
             self.last_error = reject.message
             self._tell_oms(FromVenue(self.id, reject))
         elif msg_type == "f" and m.get(326) in _TRADING_STATUS:
             self._tell_oms(TradingStatus(self.id, m.get(55, ""), _TRADING_STATUS[m[326]], m.get(58, "")))
+
+    def _count_seq(self) -> None:
+        status = self.status()
+        self.gauge(FIX_SEQ, status.next_sender_seq, session=self.id, direction="out")
+        self.gauge(FIX_SEQ, status.next_target_seq, session=self.id, direction="in")
 
     def _tell_oms(self, msg: Any) -> None:
         try:

@@ -50,9 +50,10 @@ from vigil.lifecycle import State
 from vigil.messages import Done
 from vigil.wakeup import WakeupPipe
 from vocabulary import roles
-from vocabulary.alerts import FEED_DEGRADED, REFERENCE_ADOPTED
+from vocabulary.alerts import FEED_DEGRADED, FEED_SWITCHED, REFERENCE_ADOPTED
 from vocabulary.feeds import FeedStatus, GetFeedStatus, SwitchSource
 from vocabulary.market_batch import BATCH_PREFIX
+from vocabulary.metrics import FEED_AGE, FEED_FAILOVERS, FEED_GAPS, FEED_MESSAGES, FEED_QUARANTINED
 
 TICK = timedelta(milliseconds=100)
 # The Cython send under pyzmq's Python wrapper (which adds routing ids and groups, unused here): 0.35 us
@@ -312,17 +313,30 @@ class Feed(Component):
             self.alert(FEED_DEGRADED, feed=self.id, source=self.active, reason=problem)
         elif not problem and self.state is State.DEGRADED:
             self.set_state(State.RUNNING)
+            self.clear_alert(FEED_DEGRADED, feed=self.id)
         self._save_counts()
         self.wakeup_after(TICK, "tick")
 
     def _switch(self, to: str, reason: str) -> None:
         self.persist({"event": "switch", "to": to, "reason": reason, "at_ns": self.clock.now_ns()})
         self.event("feed_switch", feed=self.id, to=to, reason=reason)
+        self.count(FEED_FAILOVERS, feed=self.id, to=to)
+        if to == BACKUP:
+            self.alert(FEED_SWITCHED, feed=self.id, reason=reason)
+        else:
+            self.clear_alert(FEED_SWITCHED, feed=self.id)
 
     def _save_counts(self) -> None:
         counts = {"delivered": self.delivered, "gaps": self.gaps, "missing": self.missing,
                   "across_switch": self.across_switch, "quarantined": self.quarantined}
         self.runtime.redis.hset(stats_key(self.runtime.namespace, self.id), "counts", json.dumps(counts))
+        self.total(FEED_MESSAGES, self.delivered, feed=self.id)
+        self.total(FEED_GAPS, self.gaps, feed=self.id)
+        for rule, n in self.quarantined.items():
+            self.total(FEED_QUARANTINED, n, feed=self.id, rule=rule)
+        seen = self.health[self.active].last_message_at
+        if seen is not None:
+            self.gauge(FEED_AGE, self.market_clock.monotonic() - seen, feed=self.id)
 
     # ---- operators -------------------------------------------------------------
     def on_message(self, msg: Any, sender: Any) -> None:

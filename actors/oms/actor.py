@@ -34,6 +34,7 @@ from vocabulary.alerts import RESTRICTED_LIST_REFUSED
 from vocabulary.controls import GetAudit, GetRisk, GetStrategies, RiskView
 from vocabulary.fix_codes import ExecType
 from vocabulary.market_data import MarketFrames, Quote
+from vocabulary.metrics import ACK_LATENCY, FILLS, REJECTS
 from vocabulary.oms import BookPosition, GetBookPosition, GetOrders, GetPositions, GetRouting, Listing
 from vocabulary.orders import (
     CancelOrder,
@@ -235,6 +236,8 @@ class OrderManager(Component):
                 self.desk.refused(*adjusting, record.text or "refused by the venue")
             order = self.book.blotter.route(record)
             self._notify(order)
+            if order is not None:
+                self._measure(record, order, msg.session)
             if self.flow_watchers and order is not None and isinstance(record, ExecutionReport) and \
                     record.kind.normalized in _POSITION_CHANGES:
                 self._tell_flow(PositionUpdate(_text_row(self.book.positions.get(order.account, order.strategy,
@@ -242,6 +245,16 @@ class OrderManager(Component):
         self.reconciliation.from_venue(msg)
         if self.controls.sweeps:
             self.controls.progress()
+
+    def _measure(self, record: Any, order: Any, session: str) -> None:
+        latency = self.entry.answered(order.cl_ord_id)
+        if latency is not None:
+            self.observe(ACK_LATENCY, latency, session=session)
+        if isinstance(record, ExecutionReport):
+            if record.kind.normalized is ExecType.TRADE:
+                self.count(FILLS, strategy=order.strategy, session=session)
+            elif record.kind.normalized is ExecType.REJECTED:
+                self.count(REJECTS, strategy=order.strategy, session=session)
 
     def _not_sent(self, msg: NotSent) -> None:
         adjusting = self.desk.adjusting(msg.cl_ord_id)

@@ -28,7 +28,7 @@ from actors.oms.state import OmsState
 from vigil.clock import Clock
 from vigil.component import Refused
 from vigil.config import ConfigError
-from vocabulary.alerts import KILL_SWITCH_PULLED
+from vocabulary.alerts import KILL_SWITCH_PULLED, STOP_LOSS_HIT, STRATEGY_HALTED
 from vocabulary.controls import (
     ControlDone,
     Flatten,
@@ -71,6 +71,7 @@ class Controls:
             self.out.persist(risk.set_state(msg.scope, msg.target, msg.state, reason=msg.reason, by=msg.operator))
             action, target = _named(msg)
             now = risk.states.get(msg.scope, msg.target)
+            self._clear_if_resumed(msg.scope, msg.target, was, now)
             return self.record(msg, action, target, f"{now} (was {was})", ControlDone(action, target, state=now))
         if isinstance(msg, SetLimits):
             event = risk.set_limits(risk.config.updated(msg.scope, msg.target, **msg.settings), by=msg.operator,
@@ -90,7 +91,9 @@ class Controls:
                                ControlDone("restricted reload", event["file"], detail=result))
         if isinstance(msg, Kill):
             if msg.release:
+                was = risk.states.get("global", None)
                 self.out.persist(risk.set_state("global", None, ACTIVE, reason=msg.reason, by=msg.operator))
+                self._clear_if_resumed("global", None, was, ACTIVE)
                 return self.record(msg, "kill release", "global", ACTIVE,
                                    ControlDone("kill release", "global", state=ACTIVE))
             self.out.persist(risk.set_state("global", None, HALTED, reason=f"kill: {msg.reason}", by=msg.operator))
@@ -110,6 +113,14 @@ class Controls:
             self._start(Sweep(self, msg, sender, "stop loss", msg.strategy, orders, closes=of_strategy))
             return None
         raise TypeError(f"not a control: {type(msg).__name__}")
+
+    def _clear_if_resumed(self, scope: str, target: str | None, was: str | None, now: str | None) -> None:
+        """An operator lifted a halt: the alerts that said so are over."""
+        if scope == "global" and was == HALTED and now != HALTED:
+            self.out.clear_alert(KILL_SWITCH_PULLED)
+        elif scope == "strategy" and was in (HALTED, REDUCING) and now == ACTIVE:
+            self.out.clear_alert(STRATEGY_HALTED, strategy=target)
+            self.out.clear_alert(STOP_LOSS_HIT, strategy=target)
 
     def _limits_done(self, msg: Any, action: str, target: str, event: dict[str, Any]) -> ControlDone:
         result = "; ".join(f"{c['setting']}: {_show(c['old'])} -> {_show(c['new'])}" for c in event["changes"]) \

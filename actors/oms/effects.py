@@ -22,5 +22,11 @@ class Effects(Protocol):
     def alert(self, problem: str, **detail: Any) -> None:
         """One of vocabulary.alerts, into the tree's history (Component.alert)."""
 
+    def clear_alert(self, problem: str, **subject: Any) -> None:
+        """The condition of an alert is over (Component.clear_alert)."""
+
+    def count(self, metric: Any, n: float = 1, **labels: Any) -> None:
+        """One of vocabulary.metrics' counters grew (Component.count)."""
+
     def wakeup_after(self, delay: timedelta, payload: Any) -> None:
         """Be called back (OrderManager.on_wakeup) after `delay` on the OMS's clock."""

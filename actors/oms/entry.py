@@ -30,6 +30,7 @@ from vigil import telemetry
 from vigil.clock import Clock
 from vigil.component import Refused
 from vocabulary.fix_codes import ExecType, OrdStatus, OrdType, Side, TimeInForce
+from vocabulary.metrics import DENIALS, ORDERS
 from vocabulary.orders import CancelOrder, OrderAccepted, OrderAcknowledged, ReplaceOrder, SubmitOrder
 from vocabulary.reports import ExecutionReport, OrderCancelReject
 from vocabulary.sessions import (
@@ -115,10 +116,12 @@ class OrderEntry:
             raise Refused(str(err)) from None
         self.out.persist(order.created_event())
         if not decision:
+            self.out.count(DENIALS, strategy=cmd.strategy, reason=decision.reason)
             self._reject_locally(order, f"denied-{cl_ord_id}", f"denied: {decision.message}")
             raise Denied(f"denied: {decision.message}", order)
         self.out.send(session, NewOrderSingle(cl_ord_id, cmd.symbol, side, str(qty), ord_type,
                                               None if price is None else str(price), tif, order.account))
+        self.out.count(ORDERS, strategy=cmd.strategy, session=session)
         self.unacked[cl_ord_id] = self.clock.monotonic()
         return OrderAccepted(cl_ord_id, session, client_id=cmd.client_id)
 
@@ -190,6 +193,15 @@ class OrderEntry:
         if order is not None and order.status is not OrdStatus.PENDING_NEW:
             del self.ack_waiters[cl_ord_id]
             self.out.reply(waiter, OrderAcknowledged(cl_ord_id, order.status.label, order.reason))
+
+    def answered(self, cl_ord_id: str) -> float | None:
+        """Seconds from the order's NewOrderSingle to the venue's first answer, once it came (else None)."""
+        since = self.unacked.get(cl_ord_id)
+        order = self.state.blotter.find(cl_ord_id) if since is not None else None
+        if order is None or order.status is OrdStatus.PENDING_NEW:
+            return None
+        del self.unacked[cl_ord_id]
+        return self.clock.monotonic() - since
 
     def chase_unacknowledged(self) -> None:
         now = self.clock.monotonic()

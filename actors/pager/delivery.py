@@ -20,12 +20,27 @@ from vigil.wakeup import WakeupPipe
 TIMEOUT_S = 10.0
 
 
+def events_client(base_url: str, routing_key: str, ca_file: str | None = None) -> pagerduty.EventsApiV2Client:
+    """The Events API v2 client, its retries bounded: one brief retry of a 429, none of anything else."""
+    trust = {"verify": ssl.create_default_context(cafile=ca_file)} if ca_file else {}
+    client = pagerduty.EventsApiV2Client(routing_key, base_url=base_url, **trust)
+    client.retry = {429: 1}
+    client.sleep_timer, client.max_network_attempts, client.timeout = 0.2, 0, TIMEOUT_S
+    return client
+
+
+def send_page(client: pagerduty.EventsApiV2Client, page: Page, links: list[dict[str, str]]) -> Any:
+    if page.action == "resolve":
+        return client.resolve(page.dedup_key)
+    return client.send_event(
+        "trigger", dedup_key=page.dedup_key, client="Vigil", links=links,
+        payload={"summary": page.summary, "source": page.source, "severity": page.severity,
+                 "custom_details": page.details})
+
+
 class Delivery:
     def __init__(self, base_url: str, routing_key: str, ca_file: str | None = None) -> None:
-        trust = {"verify": ssl.create_default_context(cafile=ca_file)} if ca_file else {}
-        self._client = pagerduty.EventsApiV2Client(routing_key, base_url=base_url, **trust)
-        self._client.retry = {429: 1}
-        self._client.sleep_timer, self._client.max_network_attempts, self._client.timeout = 0.2, 0, TIMEOUT_S
+        self._client = events_client(base_url, routing_key, ca_file)
         self.pipe = WakeupPipe()
         self._todo: queue.SimpleQueue[tuple[Page, list[dict[str, str]]] | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[tuple[str, str, str | None]] = queue.SimpleQueue()
@@ -58,17 +73,9 @@ class Delivery:
         while (job := self._todo.get()) is not None:
             page, links = job
             try:
-                self._send(page, links)
+                send_page(self._client, page, links)
                 outcome = None
             except Exception as exc:  # noqa: BLE001 - every failure is the outbox's to try again
                 outcome = f"{type(exc).__name__}: {exc}"[:500]
             self._done.put((page.dedup_key, page.action, outcome))
             self.pipe.ring()
-
-    def _send(self, page: Page, links: list[dict[str, str]]) -> Any:
-        if page.action == "resolve":
-            return self._client.resolve(page.dedup_key)
-        return self._client.send_event(
-            "trigger", dedup_key=page.dedup_key, client="Vigil", links=links,
-            payload={"summary": page.summary, "source": page.source, "severity": page.severity,
-                     "custom_details": page.details})

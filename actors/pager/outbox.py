@@ -3,8 +3,9 @@
 A page is kept until the Events API took it (202): one that fails (a 429, a 500, the service down) is
 tried again after a back-off that doubles to MAX_BACKOFF_S, however long that takes; none is dropped. The
 service takes about 120 events a minute per routing key, so sending keeps under `rate_per_min` in any
-minute. Pages go in the order they were raised; a page for a key whose last trigger is still waiting
-replaces it (one incident, its newest summary) rather than queueing behind it.
+minute. Pages go in the order they were raised, and one key's pages strictly so (a resolve never goes
+before its trigger); a page for a key whose last trigger is still waiting replaces it (one incident, its
+newest summary) rather than queueing behind it.
 """
 from __future__ import annotations
 
@@ -58,7 +59,12 @@ class Outbox:
             self._sent_at.popleft()
         if len(self._sent_at) >= self.rate_per_min:
             return None
-        return next((p for p in self.waiting.values() if p.next_try <= now), None)
+        earlier: set[str] = set()
+        for page in self.waiting.values():
+            if page.next_try <= now and page.dedup_key not in earlier:
+                return page
+            earlier.add(page.dedup_key)  # a key's pages go in order: a resolve never overtakes its trigger
+        return None
 
     def sending(self, now: float) -> None:
         self._sent_at.append(now)

@@ -7,6 +7,7 @@
         var: {method: parametric, confidence: 0.99, sample_s: 1, window: 250}
         surveillance: {max_order_to_trade: 20, max_fast_cancel_share: 0.9,
                        layering: {min_orders: 3, size_ratio: 5, around_s: 2}}
+        fill_rate: {days: 14, baseline_days: 7, recent_days: 3, min_drop: 0.10}
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Annotated
 from msgspec import Meta
 
 from actors.oms.risk.config import Amount, VarSettings
+from actors.risk_monitor.fill_rate import FillRateConfig
 from actors.risk_monitor.surveillance import SurveillanceConfig
 from vigil.config import Config, NonEmpty, Positive
 from vigil.reference import SymbolsSetting
@@ -38,6 +40,8 @@ class RiskMonitorConfig(Config):
     var_every_s: Positive = 5.0
     """How often the figures go to the OMS's gateway (its var.max_age_s must be longer)."""
     surveillance: SurveillanceConfig = SurveillanceConfig()
+    fill_rate: FillRateConfig = FillRateConfig()
+    """When a strategy's fill rate drifting down over the days raises `fill_rate_drift` (fill_rate.py)."""
 
     @property
     def day_offset_ns(self) -> int:

@@ -7,7 +7,8 @@ puts it in REDUCING, cancels its resting orders and closes its positions at the 
 `stop_loss_hit`, once a day, logged so that a restarted monitor does not stop it twice. It computes each
 book's VaR from the feed's prices (actors/oms/risk/var.py) and sends the figures to the OMS's gateway
 (VarFigures). It watches Vigil's own flow for abusive patterns (surveillance.py): each flag an alert
-`surveillance_flag` with the orders that made it.
+`surveillance_flag` with the orders that made it. It follows each strategy's fill rate day by day, and
+raises `fill_rate_drift` when it drifts down over the days (fill_rate.py), clearing it when it is back.
 """
 from __future__ import annotations
 
@@ -18,15 +19,18 @@ from typing import Any
 from actors.market_input import MarketInput
 from actors.oms.risk.var import VarEngine
 from actors.risk_monitor.config import RiskMonitorConfig
+from actors.risk_monitor.fill_rate import EVENTS as FILL_EVENTS
+from actors.risk_monitor.fill_rate import FillRates
 from actors.risk_monitor.pnl import PnlBook, total_of
 from actors.risk_monitor.stops import EVENTS, STOP_LOSS, StopLosses
 from actors.risk_monitor.surveillance import Surveillance
 from vigil.component import Component, Refused
 from vigil.reference import instruments
 from vocabulary import roles
-from vocabulary.alerts import STOP_LOSS_HIT, STOP_LOSS_INCOMPLETE
+from vocabulary.alerts import FILL_RATE_DRIFT, STOP_LOSS_HIT, STOP_LOSS_INCOMPLETE
 from vocabulary.controls import ControlDone, StopLoss
 from vocabulary.market_data import MarketFrames, Quote
+from vocabulary.metrics import STRATEGY_PNL
 from vocabulary.orders import OrderUpdate
 from vocabulary.risk import FlowSnapshot, GetRiskFigures, PositionUpdate, RiskFigures, VarFigures, WatchFlow
 
@@ -47,6 +51,9 @@ class RiskMonitor(Component):
         self.var = VarEngine(config.var)
         self.var_figures: dict[str, float | None] = {}
         self.surveillance = Surveillance(config.surveillance)
+        self.fill_rates = FillRates(config.fill_rate, config.day_offset_ns)
+        self.fill_judged: int | None = None
+        """The last day the fill rates were judged on."""
         self.market = MarketInput(self, config.feed, None, self._quote)
         self.synced = False
 
@@ -54,12 +61,15 @@ class RiskMonitor(Component):
     def apply(self, event: Any, seq: int) -> None:
         if event["event"] in EVENTS:
             self.stops.apply(event)
+        elif event["event"] in FILL_EVENTS:
+            self.fill_rates.apply(event)
 
     def snapshot(self) -> Any:
-        return {"stops": self.stops.snapshot()}
+        return {"stops": self.stops.snapshot(), "fill_rates": self.fill_rates.snapshot()}
 
     def restore(self, snapshot: Any) -> None:
         self.stops.restore(snapshot.get("stops"))
+        self.fill_rates.restore(snapshot.get("fill_rates"))
 
     def on_running(self) -> None:
         self.market.start()
@@ -106,8 +116,27 @@ class RiskMonitor(Component):
             super().on_message(msg, sender)
 
     def _surveil(self, update: OrderUpdate) -> None:
-        for flag in self.surveillance.observe(update, self.clock.now_ns()):
+        now_ns = self.clock.now_ns()
+        for flag in self.surveillance.observe(update, now_ns):
             self.alert(**flag)
+        self._judge_fill_rates(now_ns)
+        self.fill_rates.observe(update, now_ns)
+
+    def _judge_fill_rates(self, now_ns: int) -> None:
+        """Once a day, on the days before it: each finished day logged, each verdict that changed raised or
+        cleared."""
+        today = self.fill_rates.day_of(now_ns)
+        if today == self.fill_judged:
+            return
+        self.fill_judged = today
+        for event in self.fill_rates.finished(today):
+            self.persist(event)
+        for verdict in self.fill_rates.judge(today):
+            self.persist(verdict.event())
+            if verdict.drifting:
+                self.alert(FILL_RATE_DRIFT, **verdict.detail())
+            else:
+                self.clear_alert(FILL_RATE_DRIFT, strategy=verdict.strategy)
 
     # ---- the market -------------------------------------------------------------------------------------
     def _quote(self, quote: Quote) -> None:
@@ -158,6 +187,11 @@ class RiskMonitor(Component):
             return
         if payload == "resync":
             self._watch()
+            self._judge_fill_rates(self.clock.now_ns())
+            for strategy in self.pnl.strategies():
+                total = total_of(*self.pnl.totals(strategy=strategy))
+                if total is not None:
+                    self.gauge(STRATEGY_PNL, total, strategy=strategy)
             self.wakeup_after(RESYNC, "resync")
         elif payload == "var-sample":
             self.var.sample()

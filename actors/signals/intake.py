@@ -34,9 +34,12 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
 from actors.signals.config import SignalIntakeConfig
 from actors.signals.log import ACCEPTED, DENIED, PENDING, REFUSED, SENT, SETTLED, SignalLog
 from actors.signals.validation import Rejection, Signal, SignalRules, StrategyInfo, order_of
+from vigil import telemetry
 from vigil.component import Component, Refused
 from vocabulary import roles
 from vocabulary.oms import BookPosition, GetBookPosition
@@ -72,6 +75,9 @@ class SignalIntake(Component):
                                  max_position=config.max_position, max_bytes=config.max_bytes)
         self.log = SignalLog(recent=config.recent, remember=config.remember)
         self.endpoint = ""
+        # each signal's handling is a consumer span (ZeroMQ), continuing the research process's trace if it sent
+        # its traceparent: the order to the OMS goes inside it
+        self._span_attrs = {"vigil.actor": self.path, **telemetry.messaging_attributes("zeromq", self.path)}
         self._strategies: dict[str, StrategyInfo] = {}
         self._askers: dict[str, list[tuple[Any, bool, float]]] = {}
         """Signal id -> who waits for its answer: (asker, sent again?, since when)."""
@@ -193,6 +199,14 @@ class SignalIntake(Component):
     # ---- signals in -------------------------------------------------------------------
     def _take(self, raw: bytes, asker: Any) -> None:
         verdict = self.rules.parse(raw)
+        traceparent = verdict.traceparent if isinstance(verdict, Signal) else None
+        with telemetry.span("signal", traceparent, kind=SpanKind.CONSUMER, **self._span_attrs,
+                            **{"messaging.message.id": verdict.id or "", "vigil.signal": verdict.id or ""}) as span:
+            self._judge(verdict, asker)
+            if isinstance(verdict, Rejection):
+                span.set_attribute("signal.refused", verdict.code)
+
+    def _judge(self, verdict: Signal | Rejection, asker: Any) -> None:
         if isinstance(verdict, Rejection):
             self._refuse(verdict, asker)
             return

@@ -51,7 +51,9 @@ REASONS = (
     "id_reused",           # an id already taken by a different signal
     "no_order_needed",     # a target the strategy's position (with its open orders) is at already
 )
-FIELDS = ("id", "strategy", "symbol", "side", "size", "target", "price", "tif")
+FIELDS = ("id", "strategy", "symbol", "side", "size", "target", "price", "tif", "traceparent")
+"""traceparent: the research process's W3C trace context, if it traces: the order's trace continues it (one
+that is not well formed is ignored, as W3C says, and the trace begins here)."""
 SIDES = ("buy", "sell")
 TIFS = ("DAY", "IOC", "FOK", "GTC")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -92,6 +94,7 @@ class Signal:
     target: Decimal | None
     price: Decimal | None
     tif: str = "DAY"
+    traceparent: str | None = None
 
     @property
     def client_id(self) -> str:
@@ -138,7 +141,7 @@ class SignalRules:
         """A decoded signal, judged: the first rule it breaks, or the Signal."""
         if not isinstance(obj, dict):
             return Rejection("malformed", f"a signal is a JSON object, got {_kind(obj)}")
-        seen = {name: _shown(obj[name]) for name in FIELDS[1:] if name in obj and obj[name] is not None}
+        seen = {name: _shown(obj[name]) for name in FIELDS[1:-1] if name in obj and obj[name] is not None}
 
         def refuse(code: str, reason: str, id: str | None = None) -> Rejection:
             return Rejection(code, reason, id, seen)
@@ -206,7 +209,8 @@ class SignalRules:
         tif = obj["tif"] if "tif" in present else "DAY"
         if tif not in TIFS:
             return refuse("bad_tif", f"tif must be DAY, IOC, FOK or GTC, got {_quote(tif)}", sig_id)
-        return Signal(sig_id, strategy.name, strategy.book, symbol, side, size, target, price, tif)
+        traceparent = obj.get("traceparent") if isinstance(obj.get("traceparent"), str) else None
+        return Signal(sig_id, strategy.name, strategy.book, symbol, side, size, target, price, tif, traceparent)
 
     def target_order(self, signal_id: str, terms: Mapping[str, Any], position: Decimal,
                      working: Decimal) -> tuple[str, Decimal] | Rejection:

@@ -29,6 +29,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
 from actors.market_input import MarketInput
 from actors.strategy.config import StrategyHostConfig
 from strategies.api import Strategy
@@ -40,6 +42,7 @@ from vocabulary import roles
 from vocabulary.alerts import STRATEGY_HALTED
 from vocabulary.controls import ControlDone, ResumeStrategy, SetTradingState
 from vocabulary.market_data import MarketFrames, Quote, Trade
+from vocabulary.metrics import DECISIONS
 from vocabulary.orders import (
     CancelOrder,
     OrderAccepted,
@@ -67,6 +70,7 @@ class StrategyHost(Component):
 
     def on_start(self, config: StrategyHostConfig) -> None:
         self.config = config
+        self.decisions = 0
         self.strategy: Strategy = config.strategy_class()(config.build_params())
         master = load_master()
         self.ticks = {s: Decimal(str(master[s].tick_size)) for s in config.symbols}
@@ -86,6 +90,10 @@ class StrategyHost(Component):
         self._strategy_state: Any = None
         self._running = False  # the strategy was started (after the first StrategyBook)
         self.market = MarketInput(self, config.feed, config.symbols, self._quote, self._trade)
+        # A decision consumes the feed's quote (ZeroMQ): no parent (the feed keeps no span per quote), the quote
+        # named by its feed and sequence number
+        self._decide_attrs = {"vigil.actor": self.path, "vigil.strategy": self.id,
+                              **telemetry.messaging_attributes("zeromq", config.feed)}
         self._timers: dict[str, timedelta] = {}
         self._cancel_when_known: set[str] = set()
         """Orders the strategy cancelled before the OMS had told of them: cancelled once it does."""
@@ -269,10 +277,11 @@ class StrategyHost(Component):
         if self._calling():
             # The decision is where an order's trace begins (kept only when an order came of it); the quote's
             # age is what market data took from the venue's stamp to here
-            with telemetry.span("decide", **{"vigil.actor": self.path, "vigil.strategy": self.id,
-                                             "vigil.symbol": quote.symbol, "quote.seq": quote.seq,
-                                             "quote.age_us": (self.clock.now_ns() - quote.ts_ns) // 1000}) as decision:
+            with telemetry.span("decide", kind=SpanKind.CONSUMER, **self._decide_attrs, **{
+                    "vigil.symbol": quote.symbol, "quote.seq": quote.seq, "messaging.message.id": str(quote.seq),
+                    "quote.age_us": (self.clock.now_ns() - quote.ts_ns) // 1000}) as decision:
                 sent = self.next_id
+                self.decisions += 1
                 self.strategy.on_quote(quote)
                 if self.next_id == sent:
                     decision.drop()
@@ -296,6 +305,7 @@ class StrategyHost(Component):
             return
         if payload == "resync":
             self._watch()
+            self.total(DECISIONS, self.decisions, strategy=self.id)
             self.wakeup_after(RESYNC, "resync")
         elif payload == "watch":
             self._watch()

@@ -111,6 +111,17 @@ BAD = [
 ]
 
 
+def trace_spans(run, trace_id: str) -> dict[str, dict]:
+    """The spans of one trace in the run's span file, by name (the first of each)."""
+    path = run.run_dir / "spans.jsonl"
+    found: dict[str, dict] = {}
+    for line in path.read_text().splitlines() if path.exists() else ():
+        span = json.loads(line)
+        if span["context"]["trace_id"] == f"0x{trace_id}":
+            found.setdefault(span["name"], span)
+    return found
+
+
 def orders(run) -> list[dict]:
     result = run.cli("orders", "--json", "--run-dir", str(run.run_dir))
     assert result.returncode == 0, result.stderr
@@ -135,8 +146,15 @@ def test_signals_become_orders_of_the_strategy_once_and_bad_ones_are_refused_and
     routing(run)
     sock = research()
 
-    answer = ask(sock, good("g1"))
+    research_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    answer = ask(sock, good("g1", traceparent=f"00-{research_trace}-00f067aa0ba902b7-01"))
     assert (answer["status"], answer["client_id"]) == ("accepted", "signal:g1") and answer["cl_ord_id"]
+    story = wait_for(lambda: (s := trace_spans(run, research_trace)) and "NewOrderSingle" in s and s,
+                     timeout=10, what="the signal's trace reaching the FIX session")
+    assert story["signal"]["parent_id"] == "0x00f067aa0ba902b7" and story["signal"]["kind"] == "SpanKind.CONSUMER"
+    assert story["signal"]["attributes"]["messaging.message.id"] == "g1"
+    assert story["SubmitOrder"]["parent_id"] == story["signal"]["context"]["span_id"]
+    assert story["SubmitOrder"]["attributes"]["messaging.system"] in ("thespian", "zeromq")
     again = ask(sock, good("g1"))
     assert (again["status"], again["cl_ord_id"], again["duplicate"]) == ("accepted", answer["cl_ord_id"], True)
     mine = [o for o in orders(run) if o["client_id"] == "signal:g1"]

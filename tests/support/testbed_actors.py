@@ -44,14 +44,18 @@ class Runaway(Strategy):
 
 
 class Alarm(Component):
-    """Raises an alert for every Increment it is sent: a `strategy_halted` for strategy drill-N."""
+    """Raises an alert for every Increment(N) it is sent, a `strategy_halted` for strategy drill-N, and clears
+    it at Increment(-N)."""
 
     def on_message(self, msg, sender):
         from vocabulary.alerts import STRATEGY_HALTED
         from vocabulary.counter import Increment
 
         if isinstance(msg, Increment):
-            self.alert(STRATEGY_HALTED, strategy=f"drill-{msg.by}", reason="a drill")
+            if msg.by > 0:
+                self.alert(STRATEGY_HALTED, strategy=f"drill-{msg.by}", reason="a drill")
+            else:
+                self.clear_alert(STRATEGY_HALTED, strategy=f"drill-{-msg.by}")
             self.reply(sender, msg)
         else:
             super().on_message(msg, sender)

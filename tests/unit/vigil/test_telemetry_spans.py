@@ -74,3 +74,18 @@ def test_a_malformed_traceparent_starts_a_new_trace_instead_of_failing():
 def test_a_process_without_tracing_passes_the_senders_trace_on_unchanged():
     with telemetry.span("NewOrder", SENDER):
         assert telemetry.current_traceparent() == SENDER
+
+
+def test_consumer_spans_carry_their_kind_messaging_attributes_and_links(spans):
+    other = "00-11111111111111111111111111111111-2222222222222222-01"
+    with telemetry.span("FromVenue", SENDER, kind=telemetry.SpanKind.CONSUMER, links=(other, "garbage"),
+                        **telemetry.messaging_attributes("zeromq", "root/oms", "42")):
+        pass
+    span = spans()["FromVenue"]
+    assert span["kind"] == "SpanKind.CONSUMER" and span["parent_id"] == "0xb7ad6b7169203331"
+    assert span["attributes"] == {"messaging.system": "zeromq", "messaging.operation.type": "process",
+                                  "messaging.operation.name": "process", "messaging.destination.name": "root/oms",
+                                  "messaging.message.id": "42"}
+    [link] = span["links"]  # the malformed one is ignored
+    assert link["context"] == {"trace_id": "0x11111111111111111111111111111111", "span_id": "0x2222222222222222",
+                               "trace_state": "[]"}

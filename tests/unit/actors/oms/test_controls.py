@@ -94,6 +94,23 @@ def test_kill_halts_everything_cancels_every_working_order_at_the_venue_and_refu
     control(desk, Kill("venue fixed", "bob", release=True))
     assert desk.client.ask("oms", buy(1000, "1.09600")).cl_ord_id
     assert [a["operator"] for a in desk.desk.ask("oms", GetAudit()).rows] == ["alice", "bob"]
+    assert cleared(desk) == [{"problem": "kill_switch_pulled"}]  # the page resolves
+
+
+def cleared(desk) -> list[dict]:
+    """The alerts the OMS said are over (the desk's sessions clear their own at logon)."""
+    return [detail for _, what, detail in desk.desk.events
+            if what == "alert_cleared" and detail["problem"] != "fix_session_down"]
+
+
+def test_a_strategy_resumed_clears_its_halted_and_stop_loss_alerts_and_only_then(desk):
+    control(desk, SetTradingState("strategy", "alpha", "HALTED", "stop", "alice"))
+    control(desk, SetTradingState("strategy", "alpha", "REDUCING", "still looking", "alice"))
+    control(desk, SetTradingState("strategy", "beta", "ACTIVE", "was active", "alice"))
+    assert cleared(desk) == []
+    control(desk, SetTradingState("strategy", "alpha", "ACTIVE", "fixed", "bob"))
+    assert cleared(desk) == [{"problem": "strategy_halted", "strategy": "alpha"},
+                             {"problem": "stop_loss_hit", "strategy": "alpha"}]
 
 
 def test_kill_reports_an_order_it_could_not_cancel(desk):

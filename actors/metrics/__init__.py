@@ -1,0 +1,1 @@
+"""The metrics endpoint: every actor's metrics, served to Prometheus."""

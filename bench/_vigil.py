@@ -23,12 +23,15 @@ CLI = [sys.executable, "-m", "cli"]
 
 
 @contextmanager
-def running_vigil(topology: str, prefix: str = "vigil-bench-", pythonpath: str | None = None) -> Iterator[VigilClient]:
-    """pythonpath: a directory the actors import from too (a benchmark's own strategy)."""
+def running_vigil(topology: str, prefix: str = "vigil-bench-", pythonpath: str | None = None,
+                  extra_env: dict[str, str] | None = None) -> Iterator[VigilClient]:
+    """pythonpath: a directory the actors import from too (a benchmark's own strategy); extra_env: more of
+    Vigil's environment (VIGIL_TRACING=off)."""
     work = Path(tempfile.mkdtemp(prefix=prefix))
     (work / "topology.yaml").write_text(topology)
     run_dir = str(work / "run")
     env = {k: v for k, v in os.environ.items() if k != "VIGIL_REDIS_URL"}  # Vigil starts and owns its Redis
+    env.update(extra_env or {})
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (pythonpath, env.get("PYTHONPATH")) if p)
     up = subprocess.run(CLI + ["up", str(work / "topology.yaml"), "--detach", "--admin-port", str(free_port()),

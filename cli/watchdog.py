@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ def cmd_watchdog(args: argparse.Namespace, run_dir: Path) -> int:
         return 0
     reason = f"its daemon (pid {pid}) vanished without a word: killed by a signal or the out-of-memory killer?"
     print(f"Vigil {topo.system.name}: {reason}", file=sys.stderr, flush=True)
+    logging.getLogger("vigil.daemon").addHandler(logging.NullHandler())  # what it says is printed here, once
     for what in say_last_words(topo, reason, _advertised(info)) or ["nothing to page with"]:
         print(what)
     return 1

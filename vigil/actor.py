@@ -314,6 +314,7 @@ class VigilActor(Actor, Hooks):
                 self.journal.recover()
                 self.set_state(State.RUNNING)
                 self.on_running()
+                self.metrics.provider.force_flush(timeout_millis=1000)  # readable at once, not EXPORT_S later
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             self.registry.update(self.path, state=State.FAILED.value, exit=f"failed to start: {reason}")

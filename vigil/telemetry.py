@@ -28,6 +28,7 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode,
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 SPAN_FILE = "spans.jsonl"
+TRACING_VAR = "VIGIL_TRACING"
 SPAN_BATCH_DELAY_MS = 200
 SPAN_QUEUE = 32_768  # the SDK's 2,048 dropped spans in a burst of orders faster than one export
 _propagator = TraceContextTextMapPropagator()
@@ -88,7 +89,10 @@ def _iso(ns: int | None) -> str | None:
 
 
 def configure(service: str, run_dir: str) -> None:
-    """Give this process a tracer provider (again, if it was forked from one)."""
+    """Give this process a tracer provider (again, if it was forked from one); none with VIGIL_TRACING=off
+    (what bench/span_cost.py compares against: spans then pass their sender's context on, recording nothing)."""
+    if os.environ.get(TRACING_VAR, "on") == "off":
+        return
     provider = TracerProvider(resource=Resource.create({"service.name": service, "process.pid": os.getpid()}))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter

@@ -33,6 +33,7 @@ VIGIL_DOWN = "vigil_down"
 FILL_RATE_DRIFT = "fill_rate_drift"
 STRATEGY_SILENT = "strategy_silent"
 REJECT_RATE_SPIKE = "reject_rate_spike"
+RISK_LIMIT_BREACH = "risk_limit_breach"
 HOUR, QUARTER = 3600.0, 900.0
 
 ALERTS = register(
@@ -71,6 +72,8 @@ ALERTS = register(
               "open (the feeds deliver): its process is up but it does not work", "strategy-silent.md"),
     AlertKind(REJECT_RATE_SPIKE, "error", "session {session}: the venue rejected {rate} of its orders in the "
               "last {within_s} s ({rejected} of {orders}; the limit is {above})", "reject-rate-spike.md"),
+    AlertKind(RISK_LIMIT_BREACH, "warning", "strategy {strategy}: an order stopped at its {limit} limit: {detail}",
+              "risk-limit-breach.md", QUARTER),
     AlertKind(VIGIL_DOWN, "critical", "Vigil {system} is down: {reason}. Nothing trades and nothing is watched "
               "until it is started again; orders already at the venue still work there", "vigil-down.md"),
 )

@@ -23,6 +23,8 @@ FEED_AGE = MetricKind("vigil_feed_last_message_age_seconds", GAUGE, "Time since 
 FIX_LOGGED_ON = MetricKind("vigil_fix_logged_on", GAUGE, "1 while the FIX session is logged on")
 FIX_LOGONS = MetricKind("vigil_fix_logons", COUNTER, "Logons of the FIX session")
 FIX_REJECTS = MetricKind("vigil_fix_rejects", COUNTER, "Session and business rejects the venue sent, by type")
+FIX_RESENDS = MetricKind("vigil_fix_resend_requests", COUNTER, "ResendRequests of the FIX session (direction: out, "
+                         "we missed messages; in, the venue did)")
 FIX_SEQ = MetricKind("vigil_fix_next_seq", GAUGE, "The FIX session's next sequence numbers (direction: out, in)")
 # the OMS and execution
 ORDERS = MetricKind("vigil_orders", COUNTER, "Orders the OMS sent to the venue, by strategy and session")
@@ -31,13 +33,18 @@ FILLS = MetricKind("vigil_fills", COUNTER, "Executions (fills and partial fills)
 REJECTS = MetricKind("vigil_order_rejects", COUNTER, "Orders the venue rejected, by strategy and session")
 ACK_LATENCY = MetricKind("vigil_order_ack_latency_seconds", HISTOGRAM, "From a NewOrderSingle sent to the venue's "
                          "first answer, by session", "s")
+SLIPPAGE = MetricKind("vigil_execution_slippage_bps", HISTOGRAM, "A fill's price against the mid as its order "
+                      "came in, basis points, + when it cost", "bp",
+                      buckets=(-50.0, -20.0, -10.0, -5.0, -2.0, -1.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0))
 # strategies and risk
 DECISIONS = MetricKind("vigil_strategy_decisions", COUNTER, "Quotes a strategy decided on")
+DECISION_AGE = MetricKind("vigil_strategy_last_decision_age_seconds", GAUGE, "Time since a strategy last decided "
+                          "(its heartbeat as a strategy, not as a process)", "s")
 STRATEGY_PNL = MetricKind("vigil_strategy_pnl", GAUGE, "A strategy's P&L (realised + unrealised), base currency")
 # paging
 PAGES = MetricKind("vigil_pages", COUNTER, "Pages the service took, by action (trigger, resolve)")
 PAGE_FAILURES = MetricKind("vigil_page_failures", COUNTER, "Tries to page that failed (each tried again)")
 
 METRICS = declare(ACTOR_UP, ACTOR_RESTARTS, ESCALATIONS, FEED_MESSAGES, FEED_GAPS, FEED_QUARANTINED, FEED_FAILOVERS,
-                  FEED_AGE, FIX_LOGGED_ON, FIX_LOGONS, FIX_REJECTS, FIX_SEQ, ORDERS, DENIALS, FILLS, REJECTS,
-                  ACK_LATENCY, DECISIONS, STRATEGY_PNL, PAGES, PAGE_FAILURES)
+                  FEED_AGE, FIX_LOGGED_ON, FIX_LOGONS, FIX_REJECTS, FIX_RESENDS, FIX_SEQ, ORDERS, DENIALS, FILLS,
+                  REJECTS, ACK_LATENCY, SLIPPAGE, DECISIONS, DECISION_AGE, STRATEGY_PNL, PAGES, PAGE_FAILURES)

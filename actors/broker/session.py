@@ -25,7 +25,7 @@ from vigil.fix.link import FixLink, LinkDown
 from vigil.lifecycle import State
 from vocabulary import roles
 from vocabulary.alerts import FIX_SESSION_DOWN
-from vocabulary.metrics import FIX_LOGGED_ON, FIX_LOGONS, FIX_REJECTS, FIX_SEQ
+from vocabulary.metrics import FIX_LOGGED_ON, FIX_LOGONS, FIX_REJECTS, FIX_RESENDS, FIX_SEQ
 from vocabulary.sessions import (
     FromVenue,
     GetSessionStatus,
@@ -112,6 +112,8 @@ class BrokerSession(Component):
                 why = f"logged out: {self.last_error or 'no reason given'}"
                 self.alert(FIX_SESSION_DOWN, session=self.id, reason=why)
             self._tell_oms(self.status())
+        elif event.kind == "resend":
+            self.count(FIX_RESENDS, session=self.id, direction=event.raw)
         elif event.kind == "logout_text" or event.kind == "error":
             self.last_error = event.raw
         elif event.kind in ("app", "reject"):

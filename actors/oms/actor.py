@@ -34,7 +34,7 @@ from vocabulary.alerts import RESTRICTED_LIST_REFUSED
 from vocabulary.controls import GetAudit, GetRisk, GetStrategies, RiskView
 from vocabulary.fix_codes import ExecType
 from vocabulary.market_data import MarketFrames, Quote
-from vocabulary.metrics import ACK_LATENCY, FILLS, REJECTS
+from vocabulary.metrics import ACK_LATENCY, FILLS, REJECTS, SLIPPAGE
 from vocabulary.oms import BookPosition, GetBookPosition, GetOrders, GetPositions, GetRouting, Listing
 from vocabulary.orders import (
     CancelOrder,
@@ -253,8 +253,13 @@ class OrderManager(Component):
         if isinstance(record, ExecutionReport):
             if record.kind.normalized is ExecType.TRADE:
                 self.count(FILLS, strategy=order.strategy, session=session)
+                slippage = self.entry.slippage_bps(order, record.last_px)
+                if slippage is not None:
+                    self.observe(SLIPPAGE, slippage, strategy=order.strategy, session=session)
             elif record.kind.normalized is ExecType.REJECTED:
                 self.count(REJECTS, strategy=order.strategy, session=session)
+        if not order.is_open:
+            self.entry.arrivals.pop(order.root_cl_ord_id, None)
 
     def _not_sent(self, msg: NotSent) -> None:
         adjusting = self.desk.adjusting(msg.cl_ord_id)

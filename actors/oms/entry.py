@@ -25,6 +25,7 @@ from actors.oms.errors import OrderError
 from actors.oms.order import Order
 from actors.oms.reconciliation import Sessions
 from actors.oms.risk import Actions, RiskGateway
+from actors.oms.risk.market import mid
 from actors.oms.state import OmsState
 from vigil import telemetry
 from vigil.clock import Clock
@@ -63,6 +64,9 @@ class OrderEntry:
         self.ack_waiters: dict[str, Any] = {}
         """ClOrdID -> who asked to hear of the venue's first answer (SubmitOrder.wait_ack)."""
         self.unacked: dict[str, float] = {}
+        self.arrivals: dict[str, float] = {}
+        """Open orders' arrival prices (the mid as they came in), by first ClOrdID: for slippage, kept in
+        memory only (an OMS restarted does not know those of the orders open then)."""
         """ClOrdID -> when we last heard nothing about it (monotonic)."""
 
     def submit(self, cmd: SubmitOrder, sender: Any) -> None:
@@ -123,6 +127,10 @@ class OrderEntry:
                                               None if price is None else str(price), tif, order.account))
         self.out.count(ORDERS, strategy=cmd.strategy, session=session)
         self.unacked[cl_ord_id] = self.clock.monotonic()
+        quote = self.risk.market.quote(cmd.symbol)
+        arrival = mid(quote) if quote is not None else None
+        if arrival:
+            self.arrivals[cl_ord_id] = arrival
         return OrderAccepted(cl_ord_id, session, client_id=cmd.client_id)
 
     def cancel(self, cmd: CancelOrder, request_id: str | None = None) -> OrderAccepted:
@@ -193,6 +201,14 @@ class OrderEntry:
         if order is not None and order.status is not OrdStatus.PENDING_NEW:
             del self.ack_waiters[cl_ord_id]
             self.out.reply(waiter, OrderAcknowledged(cl_ord_id, order.status.label, order.reason))
+
+    def slippage_bps(self, order: Any, last_px: Any) -> float | None:
+        """A fill's price against the mid when its order came in, in basis points, + when it cost (a buy above,
+        a sell below); None when no price was known then."""
+        arrival = self.arrivals.get(order.root_cl_ord_id)
+        if arrival is None or last_px is None:
+            return None
+        return (float(last_px) - arrival) / arrival * 1e4 * order.side.sign
 
     def answered(self, cl_ord_id: str) -> float | None:
         """Seconds from the order's NewOrderSingle to the venue's first answer, once it came (else None)."""

@@ -223,6 +223,8 @@ class Pager(Component):
         entries = self.history(self.read_to, 200)
         for _, entry in entries:
             if self.book.relevant(entry):
+                if entry.get("what") == "alert":  # what was busy as it was raised, logged with it
+                    entry = {**entry, "busy": self.watch.busy(self._now())}
                 self.persist({"event": OBSERVED, "entry": entry, "at": self._now()})
         if entries:
             self.persist({"event": READ, "to": entries[-1][0]})

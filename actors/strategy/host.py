@@ -42,7 +42,7 @@ from vocabulary import roles
 from vocabulary.alerts import STRATEGY_HALTED
 from vocabulary.controls import ControlDone, ResumeStrategy, SetTradingState
 from vocabulary.market_data import MarketFrames, Quote, Trade
-from vocabulary.metrics import DECISIONS
+from vocabulary.metrics import DECISION_AGE, DECISIONS
 from vocabulary.orders import (
     CancelOrder,
     OrderAccepted,
@@ -71,6 +71,7 @@ class StrategyHost(Component):
     def on_start(self, config: StrategyHostConfig) -> None:
         self.config = config
         self.decisions = 0
+        self.decided_at: float | None = None
         self.strategy: Strategy = config.strategy_class()(config.build_params())
         master = load_master()
         self.ticks = {s: Decimal(str(master[s].tick_size)) for s in config.symbols}
@@ -282,6 +283,7 @@ class StrategyHost(Component):
                     "quote.age_us": (self.clock.now_ns() - quote.ts_ns) // 1000}) as decision:
                 sent = self.next_id
                 self.decisions += 1
+                self.decided_at = self.clock.monotonic()
                 self.strategy.on_quote(quote)
                 if self.next_id == sent:
                     decision.drop()
@@ -306,6 +308,8 @@ class StrategyHost(Component):
         if payload == "resync":
             self._watch()
             self.total(DECISIONS, self.decisions, strategy=self.id)
+            if self.decided_at is not None:
+                self.gauge(DECISION_AGE, self.clock.monotonic() - self.decided_at, strategy=self.id)
             self.wakeup_after(RESYNC, "resync")
         elif payload == "watch":
             self._watch()

@@ -59,7 +59,8 @@ root:
           start: actors.oms.actor:OrderManager
           config:
             sessions: [{{id: fix-a}}]
-            risk: {{strategy_defaults: {{max_order_qty: 50000}}}}
+            feed: feed                 # the arrival prices of slippage
+            risk: {{market: {{max_quote_age_s: 30}}, strategy_defaults: {{max_order_qty: 50000}}}}
         - id: fix-a
           start: actors.broker.session:BrokerSession
           config: {{sender_comp_id: VIGIL_A, target_comp_id: VENUE, port: {ports['fix']}, heartbeat_s: 2}}

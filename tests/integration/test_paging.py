@@ -96,6 +96,7 @@ def test_an_alert_is_paged_with_its_summary_severity_and_runbook_through_the_end
     assert event["payload"]["severity"] == "error" and event["payload"]["source"] == ALARM
     assert event["payload"]["custom_details"]["strategy"] == "drill-1"
     assert event["payload"]["custom_details"]["context"] == {"not_running": {}, "recent_restarts": {}}
+    assert isinstance(event["payload"]["custom_details"]["busy"], dict)  # the actors using over half a core
     assert event["links"][0]["href"].endswith("/runbooks/strategy-halted.md")
     [page] = pages(run)
     assert page["delivered_at"] is not None and page["attempts"] == 3 and "500" in page["last_error"]

@@ -149,8 +149,11 @@ def test_signals_become_orders_of_the_strategy_once_and_bad_ones_are_refused_and
     research_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
     answer = ask(sock, good("g1", traceparent=f"00-{research_trace}-00f067aa0ba902b7-01"))
     assert (answer["status"], answer["client_id"]) == ("accepted", "signal:g1") and answer["cl_ord_id"]
-    story = wait_for(lambda: (s := trace_spans(run, research_trace)) and "NewOrderSingle" in s and s,
-                     timeout=10, what="the signal's trace reaching the FIX session")
+    hops = {"signal", "SubmitOrder", "NewOrderSingle"}  # each process writes its spans in its own time
+    def whole() -> dict | None:
+        found = trace_spans(run, research_trace)
+        return found if hops <= set(found) else None
+    story = wait_for(whole, timeout=10, what="the signal's trace reaching the FIX session")
     assert story["signal"]["parent_id"] == "0x00f067aa0ba902b7" and story["signal"]["kind"] == "SpanKind.CONSUMER"
     assert story["signal"]["attributes"]["messaging.message.id"] == "g1"
     assert story["SubmitOrder"]["parent_id"] == story["signal"]["context"]["span_id"]

@@ -13,6 +13,7 @@ from venues.participant import RawFixClient
 from vigil import telemetry
 from vigil.errors import VigilError
 from vigil.lane import Lane, LaneAddress
+from vigil.metrics import read_all
 from vigil.procs import free_port
 from vocabulary.oms import GetHalts, GetOrders, GetPositions, GetRouting
 from vocabulary.orders import CancelOrder, OrderAcknowledged, ReplaceOrder, SubmitOrder
@@ -216,6 +217,13 @@ def test_sequence_gap_is_recovered_by_resend(vigil, ports):
     wait_status(run, cl, "New")
     status = run.client.ask("root/trading/fix-a", GetSessionStatus())
     assert status.logged_on and status.next_target_seq >= before + 5
+
+    def resends_asked() -> float:  # the session's metrics, as it wrote them to Redis (vigil.metrics)
+        written = read_all(run.client.redis, run.client.info["name"], ["root/trading/fix-a"])
+        points = written.get("root/trading/fix-a", [])
+        return sum(p["value"] for p in points if p["name"] == "vigil_fix_resend_requests"
+                   and p["labels"] == {"session": "fix-a", "direction": "out"})
+    assert wait_for(resends_asked, timeout=10, what="the session's ResendRequest counted") >= 1
 
 
 def _new_when_up(run, **kw):

@@ -128,7 +128,11 @@ class FixBridge(fix.Application):
         self._guard("onLogout", session_id, lambda: self._push("logout", session_id))
 
     def toAdmin(self, message, session_id):  # noqa: N802
-        pass
+        self._guard("toAdmin", session_id, lambda: self._to_admin(message, session_id))
+
+    def _to_admin(self, message, session_id) -> None:
+        if message.getHeader().getField(35) == "2":  # a ResendRequest we send: we missed messages
+            self._push("resend", session_id, "out")
 
     def fromAdmin(self, message, session_id):  # noqa: N802
         self._guard("fromAdmin", session_id, lambda: self._from_admin(message, session_id))
@@ -141,6 +145,8 @@ class FixBridge(fix.Application):
                 raise fix.RejectLogon(refusal)
         elif msg_type == "3":
             self._push("reject", session_id, message.toString())
+        elif msg_type == "2":  # the other side missed messages of ours
+            self._push("resend", session_id, "in")
         elif msg_type == "5" and message.isSetField(58):
             self._push("logout_text", session_id, message.getField(58))
 

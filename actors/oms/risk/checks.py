@@ -26,10 +26,14 @@ from actors.oms.risk.plan import Plan
 from actors.oms.risk.states import ACTIVE, BY_RISK, HALTED, TradingStates
 from actors.oms.risk.windows import RecentOrders, SlidingCount
 from vigil.clock import Clock
-from vocabulary.alerts import STRATEGY_HALTED
+from vocabulary.alerts import RISK_LIMIT_BREACH, STRATEGY_HALTED
 from vocabulary.fix_codes import Side
 
 _DAY_NS = 86_400 * 1_000_000_000
+LIMITS = frozenset({why.MAX_ORDER_QTY, why.MAX_ORDER_NOTIONAL, why.MAX_POSITION, why.MAX_OPEN_ORDERS, why.MAX_GROSS,
+                    why.MAX_NET, why.CONCENTRATION, why.DAILY_LOSS, why.VAR})
+"""The denials that are a risk limit reached (a `risk_limit_breach` alert), not the market or a state."""
+BREACH_EVERY_S = 60.0
 _SIGNS: dict[Any, int] = {Side.BUY: 1, Side.BUY_MINUS: 1, Side.SELL: -1, Side.SELL_PLUS: -1, Side.SELL_SHORT: -1,
                           Side.SELL_SHORT_EXEMPT: -1, "buy": 1, "sell": -1, "Buy": 1, "Sell": -1, "1": 1, "2": -1,
                           "3": 1, "4": -1, "5": -1, "6": -1}
@@ -54,6 +58,7 @@ class Checks:
     day: int | None
     denials: Counter
     denials_by_strategy: dict[str, Counter]
+    _breached: dict[tuple[str, str], float]
     _plans: dict[tuple[str, str, str], Plan]
     _conversions: dict[str, Conversion]
     _messages: SlidingCount
@@ -326,7 +331,18 @@ class Checks:
         if counts is None:
             counts = self.denials_by_strategy[strategy] = Counter()
         counts[reason] += 1
+        if reason in LIMITS:
+            alerts = alerts + self._breach(strategy, reason, message)
         return Decision(False, reason, message, events, alerts)
+
+    def _breach(self, strategy: str, reason: str, message: str) -> tuple[dict[str, Any], ...]:
+        """An order stopped at a limit is an alert: once per strategy and limit a minute at most (a strategy
+        that keeps trying would otherwise write the tree's history on every order)."""
+        now = self.clock.monotonic()
+        if now - self._breached.get((strategy, reason), -BREACH_EVERY_S) < BREACH_EVERY_S:
+            return ()
+        self._breached[(strategy, reason)] = now
+        return ({"problem": RISK_LIMIT_BREACH, "strategy": strategy, "limit": reason, "detail": message},)
 
     def _runaway(self, strategy: str, reason: str, now_ns: int) -> Actions:
         """HALT `strategy` (once): the event to persist and the alert to raise."""

@@ -48,6 +48,7 @@ class RiskGateway(Checks):
         """book -> (VaR, when it was computed, ns)."""
         self.denials: Counter[str] = Counter()
         self.denials_by_strategy: dict[str, Counter[str]] = {}
+        self._breached: dict[tuple[str, str], float] = {}
         self.day: int | None = None
         self._limits: dict[str, Any] | None = None  # the run-time limits in force, None: the topology's
         self._messages, self._executions, self._recent = SlidingCount(), SlidingCount(), RecentOrders()

@@ -74,12 +74,18 @@ def test_the_oms_counts_orders_denials_and_fills_and_times_the_venues_answers_in
     run.market_data("oms")
     run.client.ask("oms", SubmitOrder("EURUSD", "buy", "1000", "1.12000", "limit", "IOC", strategy="alpha",
                                       account="book-a"))
-    with pytest.raises(VigilError, match="denied"):
-        run.client.ask("oms", SubmitOrder("EURUSD", "buy", "200000", "1.09", "limit", "DAY", strategy="alpha",
-                                          account="book-a"))
+    for _ in range(2):
+        with pytest.raises(VigilError, match="denied"):
+            run.client.ask("oms", SubmitOrder("EURUSD", "buy", "200000", "1.09", "limit", "DAY", strategy="alpha",
+                                              account="book-a"))
+    [breach] = run.desk.alerts("risk_limit_breach")  # once a minute at most, however often it is tried
+    assert (breach["strategy"], breach["limit"]) == ("alpha", "max_order_qty")
+    assert breach["summary"].startswith("strategy alpha: an order stopped at its max_order_qty limit: ")
     run.desk.advance(0.5)
     values = {(r["name"], tuple(sorted(r["labels"].items()))): r["value"] for r in run.desk.readings("oms")}
     assert values[("vigil_orders", (("session", "fix-a"), ("strategy", "alpha")))] == 1
-    assert values[("vigil_risk_denials", (("reason", "max_order_qty"), ("strategy", "alpha")))] == 1
+    assert values[("vigil_risk_denials", (("reason", "max_order_qty"), ("strategy", "alpha")))] == 2
     assert values[("vigil_fills", (("session", "fix-a"), ("strategy", "alpha")))] >= 1
     assert values[("vigil_order_ack_latency_seconds", (("session", "fix-a"),))]["count"] == 1
+    slippage = values[("vigil_execution_slippage_bps", (("session", "fix-a"), ("strategy", "alpha")))]
+    assert slippage["count"] >= 1 and slippage["sum"] > 0  # a buy taking the ask pays above the mid

@@ -57,6 +57,14 @@ def test_a_reject_rate_above_the_limit_spikes_and_clears_under_half_of_it():
     assert 10 < raised_at < 30 < cleared_at
 
 
+def test_a_spike_clears_once_its_window_holds_too_few_orders_to_judge():
+    w = watch(above=0.2, min_orders=10)
+    changes = [e["what"] for t in range(0, 16, 2) for e in w.feed(readings(1e9, 1e9, t * 5, t * 5), float(t))]
+    assert changes == ["alert"]  # every order rejected
+    assert [e["what"] for t in range(16, 40, 2) for e in w.feed(readings(1e9, 1e9, 70, 70), float(t))] == [
+        "alert_cleared"]  # no order since: nothing to judge, and nothing to page on
+
+
 def test_too_few_orders_are_not_judged():
     w = watch(above=0.2, min_orders=50)
     assert [e for t in range(0, 30, 2) for e in w.feed(readings(1e9, 1e9, t, t), float(t))
@@ -68,3 +76,24 @@ def test_what_held_before_a_restart_of_the_pager_is_cleared_when_it_ends():
     w.adopt("strategy_silent", "mean-rev", HOST)
     entries = [e for t in range(0, 14, 2) for e in w.feed(readings(decisions=t, messages=t * 10), float(t))]
     assert [e["what"] for e in entries] == ["alert_cleared"]
+
+
+def test_the_actors_whose_processes_are_busy_are_named_with_their_share_of_a_core():
+    w = watch()
+    for t in range(0, 12, 2):
+        w.feed({OMS: [point("vigil_process_cpu_seconds", 0.9 * t)],
+                HOST: [point("vigil_process_cpu_seconds", 0.1 * t)]}, float(t))
+    assert w.busy(10.0) == {OMS: "90%"}
+
+
+def test_a_counter_that_appears_while_watched_grew_from_zero_and_one_there_at_the_start_did_not():
+    w = watch(above=0.5, min_orders=4)
+    quiet = {HOST: [point("vigil_strategy_decisions", 1, strategy="mean-rev")]}
+    for t in range(0, 6, 2):
+        assert w.feed(quiet, float(t)) == []
+    spiked = {**quiet, OMS: [point("vigil_orders", 6, strategy="manual", session="fix-a"),
+                             point("vigil_order_rejects", 6, strategy="manual", session="fix-a")]}
+    [entry] = w.feed(spiked, 6.0)  # the first six orders, all rejected, before either series was exported
+    assert (entry["what"], entry["session"], entry["rate"]) == ("alert", "fix-a", "100%")
+    fresh = watch(above=0.5, min_orders=4)  # a pager (re)started: what the counters held before is not news
+    assert [e for t in range(0, 6, 2) for e in fresh.feed(spiked, float(t))] == []

@@ -209,7 +209,7 @@ def _status(run_dir: Path) -> dict:
 
     client = VigilClient(run_dir)
     records = client.actors()
-    health = _health(client, [rec["path"] for rec in records])
+    health = _health(client, records)
     actors = []
     for rec in records:
         actors.append({
@@ -223,7 +223,7 @@ def _status(run_dir: Path) -> dict:
             "actors": actors}
 
 
-def _health(client, paths: list[str]) -> dict[str, dict]:
+def _health(client, records: list[dict[str, str]]) -> dict[str, dict]:
     """Each actor's health beside its state: the alerts firing that it raised (the pager's), and its process's
     CPU time and memory (its metrics); `no metrics` when it wrote none lately (vigil.metrics.KEPT_S: a process
     stuck, or gone)."""
@@ -232,8 +232,9 @@ def _health(client, paths: list[str]) -> dict[str, dict]:
     from vocabulary import roles
     from vocabulary.paging import GetAlerts
 
+    paths = [rec["path"] for rec in records]
     firing: dict[str, list[str]] = {}
-    for pager in [p for p in paths if client.registry.get(p).get("role") == roles.PAGER]:
+    for pager in [rec["path"] for rec in records if rec.get("role") == roles.PAGER]:
         try:
             for alert in client.ask(pager, GetAlerts(), timeout=3.0).alerts:
                 if alert["state"] == "firing":

@@ -82,8 +82,7 @@ def _advertised(info: dict) -> Callable[[str, str], str | None]:
         if registry is None:
             return None
         try:
-            path = registry.path_of(actor_id)
-            return registry.get(path).get(field) if path else None
+            return registry.advertised(actor_id, field)
         except redis.RedisError:
             return None
     return advertised

@@ -183,8 +183,7 @@ class VigilActor(Actor, Hooks):
         return read_all(self.redis, self.context.name, self.registry.paths())
 
     def advertised(self, actor_id: str, field: str) -> str | None:
-        path = self.registry.path_of(actor_id)
-        return self.registry.get(path).get(field) if path else None
+        return self.registry.advertised(actor_id, field)
 
     sockets = True
     """Live: a component may open sockets of its own (ZeroMQ market data)."""

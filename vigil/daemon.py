@@ -135,10 +135,7 @@ class Daemon:
 
     def _last_words(self, reason: str) -> None:
         """The tree is gone by itself: its components' last words (the pager's page) before the rest stops."""
-        def advertised(actor_id: str, field: str) -> str | None:
-            path = self.registry.path_of(actor_id)
-            return self.registry.get(path).get(field) if path else None
-        say_last_words(self.topo, reason, advertised)
+        say_last_words(self.topo, reason, self.registry.advertised)
 
     def _teardown(self, reason: str, clean: bool) -> None:
         # Why, before "not running" shows: `vigil status` must never see the one without the other

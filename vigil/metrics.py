@@ -84,7 +84,6 @@ class Metrics:
         self.provider = MeterProvider(metric_readers=[reader], resource=Resource.create({"vigil.actor": actor}))
         self._meter = self.provider.get_meter("vigil")
         self._instruments: dict[str, Any] = {}
-        self._totals: dict[tuple, float] = {}
         self._counts: dict[str, dict[tuple, float]] = {}
         """Each counter's totals by labels, kept here and read by the SDK when it collects (an observable
         counter): a count on the order path is a dict update, not the SDK's 5-10 us a call. Written by the
@@ -93,22 +92,14 @@ class Metrics:
         self._meter.create_observable_gauge(PROCESS_MEMORY.name, [_memory], PROCESS_MEMORY.unit, PROCESS_MEMORY.help)
 
     def count(self, metric: MetricKind | str, n: float = 1, **labels: Any) -> None:
-        name = _name(metric)
-        totals = self._counts.get(name)
-        if totals is None:
-            totals = self._counts[name] = self._observe_counter(name)
-        key = tuple(labels.items())
+        totals, key = self._counter(metric, labels)
         totals[key] = totals.get(key, 0) + n
 
     def total(self, metric: MetricKind | str, total: float, **labels: Any) -> None:
-        """A counter from a total the component keeps itself: what it grew by since the last call."""
-        name = _name(metric)
-        key = (name, tuple(sorted(labels.items())))
-        first = key not in self._totals
-        grown = total - self._totals.get(key, 0)
-        self._totals[key] = total
-        if grown > 0 or first:  # a total still at 0 is a series too: a panel shows 0, not nothing
-            self.count(name, max(grown, 0), **labels)
+        """A counter from a total the component keeps itself (never back down: a counter only grows). A total
+        still at 0 is a series too: a panel shows 0, not nothing."""
+        totals, key = self._counter(metric, labels)
+        totals[key] = max(total, totals.get(key, 0))
 
     def gauge(self, metric: MetricKind | str, value: float, **labels: Any) -> None:
         self._instrument(metric, GAUGE).set(value, _attrs(labels))
@@ -119,25 +110,26 @@ class Metrics:
     def shutdown(self) -> None:
         self.provider.shutdown(timeout_millis=2000)
 
-    def _observe_counter(self, name: str) -> dict[tuple, float]:
-        declared = metric_kind(name)
-        if declared.kind != COUNTER:
-            raise ValueError(f"metric {name} is a {declared.kind}, not a {COUNTER}")
-        totals: dict[tuple, float] = {}
+    def _counter(self, metric: MetricKind | str, labels: dict[str, Any]) -> tuple[dict[tuple, float], tuple]:
+        """The totals of a counter (made on first use, read by the SDK through an observable counter) and the
+        key of these labels in them."""
+        name = _name(metric)
+        totals = self._counts.get(name)
+        if totals is None:
+            declared = _declared(name, COUNTER)
+            totals = self._counts[name] = {}
 
-        def observed(options: CallbackOptions) -> Iterable[Observation]:
-            for labels, value in dict(totals).items():  # a copy: the actor's thread goes on counting
-                yield Observation(value, {k: str(v) for k, v in labels})
-        self._meter.create_observable_counter(name, [observed], declared.unit, declared.help)
-        return totals
+            def observed(options: CallbackOptions, totals: dict[tuple, float] = totals) -> Iterable[Observation]:
+                for key, value in dict(totals).items():  # a copy: the actor's thread goes on counting
+                    yield Observation(value, {k: str(v) for k, v in key})
+            self._meter.create_observable_counter(name, [observed], declared.unit, declared.help)
+        return totals, tuple(labels.items())
 
     def _instrument(self, metric: MetricKind | str, kind: str) -> Any:
         name = _name(metric)
         instrument = self._instruments.get(name)
         if instrument is None:
-            declared = metric_kind(name)
-            if declared.kind != kind:
-                raise ValueError(f"metric {name} is a {declared.kind}, not a {kind}")
+            declared = _declared(name, kind)
             made = {"unit": declared.unit, "description": declared.help}
             if kind == HISTOGRAM:
                 instrument = self._meter.create_histogram(
@@ -212,6 +204,13 @@ def _kind(data: Any) -> str:
     if isinstance(data, (Sum, Gauge)):
         return GAUGE
     raise ValueError(f"unexpected metric data {type(data).__name__}")
+
+
+def _declared(name: str, kind: str) -> MetricKind:
+    declared = metric_kind(name)
+    if declared.kind != kind:
+        raise ValueError(f"metric {name} is a {declared.kind}, not a {kind}")
+    return declared
 
 
 def _name(metric: MetricKind | str) -> str:

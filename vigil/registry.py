@@ -84,6 +84,11 @@ class Registry:
         """The path of the actor with this id (ids are unique across the tree)."""
         return next((p for p in self.paths() if p.rsplit("/", 1)[-1] == actor_id), None)
 
+    def advertised(self, actor_id: str, field: str) -> str | None:
+        """What the actor with this id advertised under `field` (an endpoint, a certificate), or None."""
+        path = self.path_of(actor_id)
+        return self.get(path).get(field) if path else None
+
     def tree(self) -> list[dict[str, str]]:
         return [self.get(p) for p in self.paths()]
 

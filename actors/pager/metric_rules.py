@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Callable
 
-from actors.pager.rules import AlertRule
-from vigil.alerts import alert_detail
+from actors.pager.rules import AlertRule, alert_entry
 from vigil.metrics import PROCESS_CPU
 from vocabulary.alerts import REJECT_RATE_SPIKE, STRATEGY_SILENT
 from vocabulary.metrics import DECISIONS, FEED_MESSAGES, ORDERS, REJECTS
@@ -123,8 +122,7 @@ class MetricWatch:
             key = (problem, source)
             if holds and key not in self.raised:
                 self.raised[key] = actor
-                entries.append({"path": actor, "what": "alert",
-                                **{k: str(v) for k, v in alert_detail(problem, **detail).items()}})
+                entries.append(alert_entry(problem, actor, **detail))
             elif not holds and key in self.raised:
                 entries.append({"path": self.raised.pop(key), "what": "alert_cleared", "problem": problem,
                                 **{k: v for k, v in detail.items() if k in ("strategy", "session")}})

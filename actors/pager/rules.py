@@ -22,6 +22,7 @@ from msgspec import Meta
 
 from vigil.alerts import CATALOGUE, alert_detail, kind_of, source_of
 from vigil.config import Config, NonEmpty, Positive, PositiveInt
+from vigil.registry import as_stored
 from vigil.yaml_nodes import suggest
 from vocabulary.alerts import RESTART_STORM, SUPERVISOR_GAVE_UP
 
@@ -30,6 +31,13 @@ RESOLVED_KEPT = 200
 LIFECYCLE = frozenset({"recovering", "running", "degraded", "stopping", "stopped"})
 """The lifecycle states actors put in the history: what a page's context says of the tree."""
 _NOT_DETAILS = ("what", "summary", "severity", "runbook")
+
+
+def alert_entry(problem: str, actor: str, /, **detail: Any) -> dict[str, str]:
+    """A history entry raising `problem` for the actor at path `actor`, as the registry would have stored it:
+    for the alerts the pager derives itself (from the history, from the metrics)."""
+    return {"path": actor, "what": "alert",
+            **{k: str(as_stored(v)) for k, v in alert_detail(problem, **detail).items()}}
 
 
 class AlertRule(Config):
@@ -122,8 +130,7 @@ class AlertBook:
             self.states[path] = "restarting"
             return self._exited(path, entry.get("reason", "?"), at)
         if what == "gave_up":
-            return self._raise({"path": path, **alert_detail(SUPERVISOR_GAVE_UP, path=path,
-                                                              reason=entry.get("reason", "?"))}, at)
+            return self._raise(alert_entry(SUPERVISOR_GAVE_UP, path, path=path, reason=entry.get("reason", "?")), at)
         if what == "running":
             return self._clear(f"{SUPERVISOR_GAVE_UP}:{path}", at)
         return []
@@ -134,8 +141,8 @@ class AlertBook:
         self.exits[path] = exits
         if len(exits) < rule.restarts:
             return []
-        return self._raise({"path": path, **alert_detail(RESTART_STORM, path=path, restarts=len(exits),
-                                                          within_s=f"{rule.within_s:g}", reason=reason)}, at)
+        return self._raise(alert_entry(RESTART_STORM, path, path=path, restarts=len(exits),
+                                       within_s=f"{rule.within_s:g}", reason=reason), at)
 
     def _raise(self, entry: dict[str, str], at: float) -> list[Alert]:
         problem, path = entry["problem"], entry.get("path", "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.harness import wait_for
+from tests.support.topologies import paging
 from vigil.errors import VigilError
 from vigil.pager_sink import read_events
 from vigil.procs import free_port
@@ -14,8 +15,8 @@ from vocabulary.oms import GetRouting
 from vocabulary.orders import SubmitOrder
 from vocabulary.venue import VenueCommand
 
-RULES = """[{alert: fix_session_down, for_s: 2}, {alert: restart_storm, restarts: 2, within_s: 8},
-                    {alert: reject_rate_spike, within_s: 6, above: 0.5, min_orders: 4}]"""
+RULES = ("[{alert: fix_session_down, for_s: 2}, {alert: restart_storm, restarts: 2, within_s: 8}, "
+         "{alert: reject_rate_spike, within_s: 6, above: 0.5, min_orders: 4}]")
 
 
 def topology(ports: dict[str, int]) -> str:
@@ -25,17 +26,7 @@ root:
   intensity: 10
   period: 10
   children:
-    - id: paging
-      type: supervisor
-      children:
-        - id: pager-sink
-          start: actors.pager.sink:PagerSinkServer
-        - id: pager
-          start: actors.pager.pager:Pager
-          config:
-            sink: pager-sink
-            poll_s: 0.2
-            rules: {RULES}
+{paging(f"{{sink: pager-sink, poll_s: 0.2, rules: {RULES}}}")}\
     - id: venue
       start: venues.actor:SimulatedVenue
       config:

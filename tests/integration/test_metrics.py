@@ -17,6 +17,7 @@ import httpx2
 import pytest
 
 from tests.support.harness import REPO, wait_for
+from tests.support.topologies import paging
 from vigil.pager_sink import read_events
 from vigil.procs import free_port
 from vocabulary.orders import SubmitOrder
@@ -31,14 +32,7 @@ root:
   intensity: 5
   period: 10
   children:
-    - id: paging
-      type: supervisor
-      children:
-        - id: pager-sink
-          start: actors.pager.sink:PagerSinkServer
-        - id: pager
-          start: actors.pager.pager:Pager
-          config: {{sink: pager-sink, poll_s: 0.2, rules: {rules}}}
+{paging(f"{{sink: pager-sink, poll_s: 0.2, rules: {rules}}}")}\
     - id: metrics
       start: actors.metrics.endpoint:MetricsEndpoint
       config: {{port: {ports['metrics']}}}

@@ -11,27 +11,18 @@ import httpx2
 import pytest
 
 from tests.support.harness import wait_for
+from tests.support.topologies import paging
 from vigil.pager_sink import read_events
 from vocabulary.counter import Increment
 
 PAGER, ALARM, SINK = "root/paging/pager", "root/alarm", "root/paging/pager-sink"
 FOR_S = 4.0
 HALTED = "strategy_halted:"
-TOPOLOGY = """
-vigil: {name: p, heartbeat: {interval_ms: 200, timeout_ms: 2000}}
+TOPOLOGY = f"""
+vigil: {{name: p, heartbeat: {{interval_ms: 200, timeout_ms: 2000}}}}
 root:
   children:
-    - id: paging
-      type: supervisor
-      children:
-        - id: pager-sink
-          start: actors.pager.sink:PagerSinkServer
-        - id: pager
-          start: actors.pager.pager:Pager
-          config:
-            sink: pager-sink
-            poll_s: 0.2
-            rules: [{alert: strategy_halted, for_s: FOR_S}]
+{paging(f"{{sink: pager-sink, poll_s: 0.2, rules: [{{alert: strategy_halted, for_s: {FOR_S}}}]}}")}\
     - id: alarm
       start: tests.support.testbed_actors:Alarm
 """
@@ -39,7 +30,7 @@ root:
 
 @pytest.fixture
 def run(vigil):
-    return vigil(TOPOLOGY.replace("FOR_S", str(FOR_S))).start()
+    return vigil(TOPOLOGY).start()
 
 
 def sink_events(run, key_prefix: str = ""):

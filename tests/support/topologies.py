@@ -29,6 +29,15 @@ def topology(children: list[str], strategy: str = "one_for_one", intensity: int 
             + _indent("".join(children), 4))
 
 
+def paging(pager_config: str, indent: int = 4) -> str:
+    """The paging supervisor: a local Events API endpoint (pager-sink, root/paging/pager-sink) and the pager
+    paging it; pager_config: the pager's config as one YAML flow mapping. A list item at `indent` spaces (a
+    child of root), ending in a newline."""
+    return _indent("- id: paging\n  type: supervisor\n  children:\n"
+                   "    - id: pager-sink\n      start: actors.pager.sink:PagerSinkServer\n"
+                   f"    - id: pager\n      start: actors.pager.pager:Pager\n      config: {pager_config}\n", indent)
+
+
 def _indent(text: str, n: int) -> str:
     """Indent by n spaces (n < 0: remove that many)."""
     if n < 0:

@@ -25,6 +25,8 @@ class MarketInput:
         self.symbols = None if symbols is None else list(symbols)
         self.on_quote, self.on_trade = on_quote, on_trade
         self._subscriber: Any = None
+        self.context: str | None = None
+        """While a quote is handed over: the traceparent it came with (where the feed published it)."""
 
     def start(self) -> None:
         """Subscribe (live); a feed that has not advertised its endpoint yet is tried again after RETRY."""
@@ -52,8 +54,10 @@ class MarketInput:
     def ready(self) -> None:
         """The subscriber's socket woke the component: take all that is waiting."""
         update = self._subscriber.latest()
-        for quote in update.quotes.values():
+        for symbol, quote in update.quotes.items():
+            self.context = update.contexts.get(symbol)
             self.on_quote(quote)
+        self.context = None
         if self.on_trade is not None:
             for trade in update.trades:
                 self.on_trade(trade)
@@ -66,7 +70,9 @@ class MarketInput:
             if wanted is not None and item.symbol not in wanted:
                 continue
             if isinstance(item, Quote):
+                self.context = frames[2].decode("ascii", errors="replace") if len(frames) > 2 else None
                 self.on_quote(item)
+                self.context = None
             elif self.on_trade is not None:
                 self.on_trade(item)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -116,19 +117,25 @@ class Bench:
             messages = [encode(Quote(SYMBOL, *r)) for r in records.tolist()]
         per_chunk = max(1, CHUNK // batch)
         # This side stands in for a venue and a strategy on other machines: it uses the cheapest pyzmq
-        # calls there are (two plain sends; two plain reads, as the feed sends two-frame messages),
-        # so that the feed, not this process, is what runs out of CPU on a two-core machine.
+        # calls there are (two plain sends; plain reads of the two frames the feed sends, three with its
+        # traceparent), so that the feed, not this process, is what runs out of CPU on a two-core machine.
         send, recv, poll = self.pub.send, self.sub.recv, self.sub.poll
+        if os.environ.get("VIGIL_TRACING", "on") == "off":
+            def read() -> list[bytes]:
+                return [recv(), recv()]
+        else:
+            def read() -> list[bytes]:
+                return [recv(), recv(), recv()]
         received, t0, last = 0, time.perf_counter(), time.perf_counter()
         for start in range(0, len(messages), per_chunk):
             for topic, payload in messages[start:start + per_chunk]:
                 send(topic, zmq.SNDMORE)
                 send(payload)
             while poll(0):
-                received += quotes_in([recv(), recv()])
+                received += quotes_in(read())
                 last = time.perf_counter()
         while received < count and poll(2000):
-            received += quotes_in([recv(), recv()])
+            received += quotes_in(read())
             last = time.perf_counter()
         return received / (last - t0), count - received
 

@@ -12,7 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
-from cli import controls, feeds, paging, reference, risk, signals, trace, trading, watchdog
+from cli import controls, drill, feeds, paging, reference, risk, signals, trace, trading, watchdog
 from vigil.errors import VigilError
 from vigil.procs import RUN_ID_VAR, kill_and_wait, pid_alive, port_in_use, processes_of_run
 from vigil.rundir import LOG_FILE, RUNNING_FILE, last_exit, read_json, running
@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     paging.add_client_commands(sub, _run_dir_args, _with_client)
     for commands in (trace, paging, watchdog):  # they read a run directory, running or not
         commands.add_commands(sub, _run_dir_args, _with_run_dir)
+    drill.add_commands(sub, _run_dir_args, _with_client, _with_run_dir)
     return parser
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing for Vigil, and nothing that is already there:
-# Debian packages (redis-server; prometheus for the tests; a compiler and Python headers for quickfix),
+# Debian packages (redis-server; prometheus and chromium for the tests; a compiler and Python headers for quickfix),
 # then a virtual environment in .venv with Vigil and its dependencies.
 # Re-running it costs a second once everything is installed.
 set -euo pipefail
@@ -12,6 +12,7 @@ PY=${PYTHON:-python3}
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v prometheus >/dev/null || missing+=(prometheus)  # the tests scrape Vigil with a real one
+command -v chromium >/dev/null || missing+=(chromium)  # the drill report test screenshots it in a real browser
 command -v "$PY" >/dev/null || missing+=(python3)
 command -v g++ >/dev/null || missing+=(g++)
 "$PY" -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)

@@ -47,5 +47,6 @@ class MeanReversion(Strategy):
             self.working[q.symbol] = self.ctx.submit(q.symbol, "sell", p.qty, Decimal(str(q.bid_px)), tif="IOC")
 
     def on_order(self, update: OrderUpdate) -> None:
-        if not update.is_open and self.working.get(update.symbol) == update.client_id:
+        # An operator's order in its book (a flatten's) has no client id of the strategy's: not the one in flight
+        if not update.is_open and update.client_id and self.working.get(update.symbol) == update.client_id:
             del self.working[update.symbol]

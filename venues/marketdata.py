@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zmq
 
+from venues.faults import MdCorruption
 from vocabulary.market_data import Quote, Trade, encode
 
 LINES = ("primary", "backup")
@@ -33,6 +34,8 @@ class Publisher:
         """Fault injection: numbers to skip before the next message (a sequence gap)."""
         self.silent = False
         """Fault injection: publish nothing, on any line."""
+        self.corruption: MdCorruption | None = None
+        """Fault injection (md_corrupt): the next messages go out corrupted, on every line."""
 
     def silence(self, line: str, on: bool = True) -> None:
         """Fault injection: stop (or resume) sending on one line. The numbering goes on, so the other
@@ -55,19 +58,35 @@ class Publisher:
         self._seq[symbol] = seq
         return seq
 
-    def _send(self, item: Quote | Trade) -> None:
-        frames = encode(item)  # once: every line carries the very same bytes
-        for line, socket in self._lines.items():  # primary first
+    def _send(self, frames: list[bytes]) -> None:
+        for line, socket in self._lines.items():  # primary first; encoded once, every line the same bytes
             if line not in self._silenced:
                 socket.send_multipart(frames)  # small: zero-copy would cost more than the copy
 
     def quote(self, symbol: str, ts_ns: int, bid_px: float, bid_qty: float, ask_px: float, ask_qty: float) -> None:
-        if not self.silent:
-            self._send(Quote(symbol, self._next(symbol), ts_ns, bid_px, bid_qty, ask_px, ask_qty))
+        if self.silent:
+            return
+        if self.corruption is not None:
+            self._corrupt(Quote(symbol, 0, ts_ns, bid_px, bid_qty, ask_px, ask_qty))
+        else:
+            self._send(encode(Quote(symbol, self._next(symbol), ts_ns, bid_px, bid_qty, ask_px, ask_qty)))
 
     def trade(self, symbol: str, ts_ns: int, px: float, qty: float, aggressor: int) -> None:
-        if not self.silent:
-            self._send(Trade(symbol, self._next(symbol), ts_ns, px, qty, aggressor))
+        if self.silent:
+            return
+        if self.corruption is not None:
+            self._corrupt(Trade(symbol, 0, ts_ns, px, qty, aggressor))
+        else:
+            self._send(encode(Trade(symbol, self._next(symbol), ts_ns, px, qty, aggressor)))
+
+    def _corrupt(self, item: Quote | Trade) -> None:
+        """Off the hot path: `item` (numbered 0 so far) goes out as the pending corruption makes it."""
+        corruption = self.corruption
+        if corruption.numbered:
+            item = item._replace(seq=self._next(item.symbol))
+        self._send(corruption.corrupt(item))
+        if not corruption.left:
+            self.corruption = None
 
     def close(self) -> None:
         for socket in self._lines.values():
@@ -103,8 +122,8 @@ class RecordingPublisher(Publisher):
         self._numbering()
         self.sent: list[tuple[list[bytes], tuple[str, ...]]] = []
 
-    def _send(self, item: Quote | Trade) -> None:
-        self.sent.append((encode(item), tuple(line for line in self._lines if line not in self._silenced)))
+    def _send(self, frames: list[bytes]) -> None:
+        self.sent.append((frames, tuple(line for line in self._lines if line not in self._silenced)))
 
     def close(self) -> None:
         pass

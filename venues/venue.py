@@ -19,8 +19,8 @@ import itertools
 import json
 import logging
 import typing
-from collections import deque
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from venues.config import MassStatusMode, VenueConfig
 from venues.engine import (
     CancelReject,
     Exchange,
+    ExecType,
     ExecutionReport,
     NewOrderSingle,
     OrderCancelRequest,
@@ -42,7 +43,7 @@ from venues.engine import (
     VenueError,
     trade_prints,
 )
-from venues.faults import Faults
+from venues.faults import Faults, MdCorruption, positive_int
 from venues.marketdata import LINES, Publisher
 from vigil.clock import Clock
 from vigil.corporate_actions import CorporateAction
@@ -56,6 +57,9 @@ log = logging.getLogger("vigil.venue")
 MASS_STATUS_MODES = typing.get_args(MassStatusMode)
 UNLISTED = SymbolSpec(tick_size=1.0)
 ARRIVALS_KEPT = 10_000
+FILLS_KEPT = 100_000  # per client, in the drop copy
+CL_ORD_IDS_KEPT = 200_000  # per client: as far back as the engine's own duplicate check (max_closed_orders)
+HOLDINGS_FIELDS = ("cl_ord_id", "symbol", "side", "leaves_qty")  # holdings: a view of drop_copy's working orders
 MASS_STATUS_CHUNK = 256  # reports per turn: some 50 ms of work, far inside a heartbeat (1 s)
 WORK_PER_TURN = 256  # queued requests and cancels per turn, likewise
 
@@ -101,6 +105,8 @@ class VenueCore:
         far end."""
         self.cancel_arrivals = Arrivals()
         """The same of each OrderCancelRequest: the far end of stop-loss."""
+        self.drop_copy = DropCopy(self.symbols)
+        """Per client, the orders that arrived and the fills sent: what a drill checks Vigil's books against."""
         # Actions in effect already are in the configured reference prices; the rest move the flow's prices
         self._actions = deque(a for a in corporate_actions if a.effective_ns > clock.now_ns())
 
@@ -154,6 +160,8 @@ class VenueCore:
             self._on_app(event.session, fields_of(event.raw), event.at_ns)
 
     def _on_app(self, session: str, message: dict[int, str], at_ns: int = 0) -> None:
+        if message.get(35) == "D":  # before parsing: one the venue refuses arrived all the same
+            self.drop_copy.arrived(_client(session), message.get(11, ""), resent=message.get(43) == "Y")
         try:
             req = codec.request(message, session, self.symbols)
         except codec.Unsupported as problem:
@@ -216,6 +224,8 @@ class VenueCore:
                 if isinstance(r, CancelReject):
                     self._send(r.owner, codec.cancel_reject(r, begin))
                 else:
+                    if r.exec_type is ExecType.TRADE:
+                        self.drop_copy.filled(_client(r.owner), r)
                     self._send(r.owner, codec.execution_report(r, self._spec(r.symbol), begin))
         for t in trade_prints([r for r in reports if isinstance(r, ExecutionReport)]):
             spec = self.symbols[t.symbol]
@@ -296,6 +306,10 @@ class VenueCore:
             self.publisher.silent = self.faults.silent
         elif cmd.kind == "md_silent":
             self._silence_md_line(a)
+        elif cmd.kind == "md_corrupt":
+            self.publisher.corruption = MdCorruption(a)
+        elif cmd.kind == "md_gap":
+            self.publisher.skip_next += positive_int("md_gap", a, "n")
         elif cmd.kind == "drop_connection":
             for name in list(self.logged_on):
                 if a.get("comp_id") in (None, name.rsplit("->", 1)[-1]):
@@ -335,16 +349,12 @@ class VenueCore:
             kept = self.cancel_arrivals if a.get("what") == "cancels" else self.arrivals
             return json.dumps(kept.since(a.get("comp_id"), int(a.get("skip", 0))))
         elif cmd.kind == "holdings":  # JSON: a client's open orders and net position per symbol, as the venue has them
-            if not a.get("comp_id"):
-                raise VenueError("holdings needs comp_id")
-            owners = [f"{c.begin_string}:{self.config.comp_id}->{c.comp_id}" for c in self.config.clients
-                      if c.comp_id == a["comp_id"]]
-            if not owners:
-                raise VenueError(f"holdings: no client {a['comp_id']!r}")
-            ex = self.exchange
-            return json.dumps({"open_orders": [{"cl_ord_id": o.cl_ord_id, "symbol": o.symbol, "side": o.side.name.lower(),
-                                                "leaves_qty": o.leaves_qty} for o in ex.open_orders(owners[0])],
-                               "net_bought": ex.net_bought(owners[0])})
+            working, positions = self._holdings("holdings", a.get("comp_id"))
+            return json.dumps({"open_orders": [{k: w[k] for k in HOLDINGS_FIELDS} for w in working],
+                               "net_bought": positions})
+        elif cmd.kind == "drop_copy":  # JSON: all the venue has for one client (see VenueCommand)
+            working, positions = self._holdings("drop_copy", a.get("comp_id"))
+            return json.dumps({"working": working, **self.drop_copy.of(a["comp_id"]), "positions": positions})
         elif cmd.kind == "held":
             what = a.get("what", "reports")
             if what not in ("reports", "requests"):
@@ -354,6 +364,19 @@ class VenueCore:
         elif cmd.kind != "status":
             raise VenueError(f"unknown venue command {cmd.kind!r}")
         return self.describe()
+
+    def _holdings(self, command: str, comp_id: str | None) -> tuple[list[dict], dict[str, int]]:
+        """A configured client's working orders, in FIX units, and its net position per symbol."""
+        if not comp_id:
+            raise VenueError(f"{command} needs comp_id")
+        owners = [f"{c.begin_string}:{self.config.comp_id}->{c.comp_id}" for c in self.config.clients
+                  if c.comp_id == comp_id]
+        if not owners:
+            raise VenueError(f"{command}: no client {comp_id!r}")
+        working = [{"cl_ord_id": o.cl_ord_id, "order_id": o.order_id, "symbol": o.symbol, "side": o.side.name.lower(),
+                    "qty": o.order_qty, "cum_qty": o.cum_qty, "leaves_qty": o.leaves_qty,
+                    "price": _decimal(o.price, self._spec(o.symbol))} for o in self.exchange.open_orders(owners[0])]
+        return working, self.exchange.net_bought(owners[0])
 
     def _silence_md_line(self, a: dict) -> None:
         allowed = " or ".join(map(repr, LINES))
@@ -369,10 +392,11 @@ class VenueCore:
         self.publisher.silence(line, on)
 
     def describe(self) -> str:
-        silenced = sorted(self.publisher.silenced)
+        silenced, corruption = sorted(self.publisher.silenced), self.publisher.corruption
         return (f"logged on: {sorted(self.logged_on) or 'none'}; orders {self.counts['orders']}, "
                 f"messages out {self.counts['reports']}, rejects {self.counts['rejects']}; faults {self.faults}"
-                + (f"; market-data lines silenced: {', '.join(silenced)}" if silenced else ""))
+                + (f"; market-data lines silenced: {', '.join(silenced)}" if silenced else "")
+                + (f"; market-data messages to corrupt: {corruption}" if corruption else ""))
 
     def _cancel_all_of(self, session: str) -> None:
         """Ahead of whatever waits: the disconnect came before it."""
@@ -402,6 +426,76 @@ class Arrivals:
 
     def __iter__(self):
         return iter(self._all)
+
+
+class DropCopy:
+    """Per client (CompID), what a broker's drop copy would show of it: every NewOrderSingle that
+    arrived, and every fill sent (the newest FILLS_KEPT), so a drill compares Vigil's books with the
+    venue's own account of them rather than with Vigil's account of itself. Busts and corrections
+    are not fills: the positions (the engine's) have them."""
+
+    def __init__(self, specs: Mapping[str, SymbolSpec]) -> None:
+        self._specs = specs
+        self._clients: dict[str, _ClientCopy] = {}
+
+    def _of(self, client: str) -> _ClientCopy:
+        copy = self._clients.get(client)
+        if copy is None:
+            copy = self._clients[client] = _ClientCopy()
+        return copy
+
+    def arrived(self, client: str, cl_ord_id: str, resent: bool) -> None:
+        """A NewOrderSingle; `resent`: PossDupFlag 43=Y, QuickFIX's mark on a message sent again, which is
+        no duplicate when the first copy got here (one whose first copy was lost is the order's arrival)."""
+        copy = self._of(client)
+        copy.received += 1
+        seen = copy.seen
+        if cl_ord_id in seen:
+            if not resent:
+                copy.duplicated[cl_ord_id] = None
+            return
+        seen[cl_ord_id] = None
+        if len(seen) > CL_ORD_IDS_KEPT:
+            seen.popitem(last=False)
+
+    def filled(self, client: str, r: ExecutionReport) -> None:
+        copy = self._of(client)
+        if r.exec_id in copy.exec_ids:
+            copy.duplicated_fills[r.exec_id] = None
+        if len(copy.fills) == FILLS_KEPT:  # the oldest goes: its id must go with it, or it would look sent twice
+            gone = copy.fills[0][0]
+            copy.exec_ids[gone] -= 1
+            if not copy.exec_ids[gone]:
+                del copy.exec_ids[gone]
+        copy.exec_ids[r.exec_id] = copy.exec_ids.get(r.exec_id, 0) + 1
+        # Kept as the engine reported it (ticks); a fill is turned into FIX units only when asked for
+        copy.fills.append((r.exec_id, r.cl_ord_id, r.order_id, r.symbol, r.side.name.lower(), r.last_qty, r.last_px))
+
+    def of(self, client: str) -> dict:
+        copy = self._clients.get(client) or _ClientCopy()
+        return {"fills": [{"exec_id": e, "cl_ord_id": cl, "order_id": o, "symbol": s, "side": side, "qty": q,
+                           "price": _decimal(px, self._specs.get(s) or UNLISTED)}
+                          for e, cl, o, s, side, q, px in copy.fills],
+                "orders_received": copy.received, "duplicated_cl_ord_ids": list(copy.duplicated),
+                "duplicated_fills": list(copy.duplicated_fills)}
+
+
+class _ClientCopy:
+    def __init__(self) -> None:
+        self.received = 0
+        self.seen: OrderedDict[str, None] = OrderedDict()
+        """The newest CL_ORD_IDS_KEPT ClOrdIDs that arrived: a duplicate of one older still is not seen."""
+        self.duplicated: dict[str, None] = {}  # ordered sets: each listed once, as first found
+        self.fills: deque[tuple] = deque(maxlen=FILLS_KEPT)
+        self.exec_ids: dict[str, int] = {}
+        """How many times each ExecID in `fills` is there (1, unless the venue sent one twice)."""
+        self.duplicated_fills: dict[str, None] = {}
+
+
+def _decimal(ticks: int | float | None, spec: SymbolSpec) -> float | None:
+    """A price in ticks as the FIX reports write it (codec), as a number: 10007 ticks of 0.01 is 100.07,
+    not the 100.07000000000001 of the product."""
+    return None if ticks is None else float(f"{ticks * spec.tick_size:.10g}")
 
 
 def _client(session: str) -> str:

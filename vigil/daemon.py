@@ -86,7 +86,8 @@ class Daemon:
         write_json(self.run_dir / RUNNING_FILE, {
             "phase": phase, "pid": os.getpid(), "run_id": self.run_id, "admin_port": self.admin_port,
             "redis_url": url, "redis_owned": self.redis_server is not None, "name": self.topo.system.name,
-            "topology": self.topo.source, "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            "topology": self.topo.source, "drillable": self.topo.system.drillable,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
     def _start(self) -> None:
         system = self.topo.system

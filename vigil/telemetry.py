@@ -109,7 +109,10 @@ def configure(service: str, run_dir: str) -> None:
 
 def current_traceparent() -> str | None:
     record = _current.get()
-    ctx = record.context if record is not None else trace.get_current_span().get_span_context()
+    return _traceparent(record.context if record is not None else trace.get_current_span().get_span_context())
+
+
+def _traceparent(ctx: SpanContext) -> str | None:
     return f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{ctx.trace_flags:02x}" if ctx.is_valid else None
 
 
@@ -154,7 +157,7 @@ class Span:
         self._processor = processor if sampled else None
         self.name, self.parent, self.start_ns, self.attributes = name, parent, start_ns or time.time_ns(), attributes
         self.kind = kind
-        self.links = tuple(Link(ctx) for ctx in map(parent_from, links) if ctx is not None)
+        self.links = links  # traceparents, parsed only for a span exported
         self.events: list[Event] = []
         self.status = Status()
 
@@ -169,11 +172,16 @@ class Span:
         if self._processor is not None:
             self._processor.on_end(ReadableSpan(
                 self.name, self.context, self.parent, _providers[os.getpid()].resource, self.attributes,
-                self.events, self.links, self.kind, status=self.status, start_time=self.start_ns,
+                self.events, tuple(Link(ctx) for ctx in map(parent_from, self.links) if ctx is not None),
+                self.kind, status=self.status, start_time=self.start_ns,
                 end_time=time.time_ns(), instrumentation_scope=_SCOPE))
 
     def get_span_context(self) -> SpanContext:
         return self.context
+
+    def traceparent(self) -> str | None:
+        """Its context as a W3C traceparent (None without tracing): what a message it sends carries."""
+        return _traceparent(self.context)
 
     def set_attribute(self, key: str, value: object) -> None:
         self.attributes[key] = value

@@ -133,6 +133,8 @@ class SystemSpec:
     run_dir: str = "run"
     heartbeat: Heartbeat = Heartbeat()
     start_timeout_ms: int = 10000
+    drillable: bool = False
+    """Whether fire drills may run against it (`vigil drill run` refuses one that is not): never production."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -275,6 +277,7 @@ class _Parser:
             "run_dir": r.string,
             "heartbeat": lambda n, w: self.heartbeat_spec(n, w, Heartbeat()),
             "start_timeout_ms": lambda n, w: r.integer(n, w, minimum=1),
+            "drillable": r.boolean,
         }))
 
     def heartbeat_spec(self, node: Any, where: str, base: Heartbeat) -> Heartbeat | None:

@@ -4,10 +4,13 @@ as a tree, with its critical path; and the slowest orders of a run.
 An order is named in a span's attributes by its ClOrdID (`fix.cl_ord_id`) or its strategy's own id
 (`vigil.client_id`). Its trace begins where it was decided (a strategy's `decide`, a signal, an
 operator's command) and runs through every actor that handled it. A trace may carry other orders too
-(a strategy that sent two on one quote): their spans are left out of this one's story.
+(a strategy that sent two on one quote): their spans are left out of this one's story. A decision
+links to where the feed published the quote it consumed (a span of the feed's own trace: one burst
+of quotes may lead to many orders); that span is shown first, marked linked.
 
-The file is read as a stream, twice (the traces that name the order, then their spans): a day's run
-holds millions of spans, and the first pass looks only at lines the id occurs in.
+The file is read as a stream, twice (the traces that name the order, then their spans; a third time
+for linked spans): a day's run holds millions of spans, and each pass looks only at lines its needles
+occur in.
 """
 from __future__ import annotations
 
@@ -36,8 +39,12 @@ class TraceSpan:
     start_ns: int
     end_ns: int
     attributes: dict[str, Any]
+    links: list[str] = field(default_factory=list)
+    """The span ids of the contexts it links to (where the message it consumed was made)."""
     children: list[TraceSpan] = field(default_factory=list)
     critical: bool = False
+    linked: bool = False
+    """A span of another trace that one of this order's spans links to (the feed's publish of its quote)."""
 
     @property
     def duration_ns(self) -> int:
@@ -78,7 +85,8 @@ class OrderTrace:
         return {"cl_ord_id": self.cl_ord_id, "trace_id": self.trace_id, "spans": [
             {"name": s.name, "actor": s.actor, "pid": s.pid, "start_us": round((s.start_ns - t0) / 1000, 1),
              "duration_us": round(s.duration_ns / 1000, 1), "span_id": s.span_id, "parent_id": s.parent_id,
-             "critical": s.critical, "attributes": s.attributes} for s in self.spans]}
+             "critical": s.critical, "attributes": s.attributes, "links": s.links, "linked": s.linked}
+            for s in self.spans]}
 
 
 def span_file(run_dir: Path) -> Path:
@@ -103,7 +111,23 @@ def order_trace(path: Path, order: str) -> OrderTrace:
     spans.sort(key=lambda s: s.start_ns)
     cl_ord_id = next((str(s.attributes["fix.cl_ord_id"]) for s in spans if s.attributes.get("fix.cl_ord_id")
                       and ids & {s.attributes.get("fix.cl_ord_id"), s.attributes.get("vigil.client_id")}), order)
-    return OrderTrace(order, cl_ord_id, spans[0].trace_id, _as_tree(spans))
+    trace_id = spans[0].trace_id
+    linked_ids = {link for s in spans for link in s.links}
+    linked = [s for s in _read(path, *linked_ids) if s.span_id in linked_ids] if linked_ids else []
+    for span in linked:
+        span.linked = True
+    return OrderTrace(order, cl_ord_id, trace_id, _as_tree(sorted(spans + linked, key=lambda s: s.start_ns)))
+
+
+def trace_ids(path: Path, cl_ord_ids: Iterable[str]) -> dict[str, str]:
+    """The trace each of these orders is in (those found), by ClOrdID: what a drill's journal lists."""
+    wanted = set(cl_ord_ids)
+    found: dict[str, str] = {}
+    for span in _read(path, *wanted) if wanted else ():
+        cl_ord_id = span.attributes.get("fix.cl_ord_id")
+        if cl_ord_id in wanted:
+            found.setdefault(str(cl_ord_id), span.trace_id)
+    return found
 
 
 def slowest(path: Path, n: int) -> list[dict[str, Any]]:
@@ -128,13 +152,16 @@ def slowest(path: Path, n: int) -> list[dict[str, Any]]:
 
 def _as_tree(spans: list[TraceSpan]) -> list[TraceSpan]:
     """Depth first from the roots (spans whose parent is not in the trace), children by start; marks the
-    critical path: from the root that ends last, each time the child that ends last."""
+    critical path: from the root that ends last (after what it links to), each time the child that ends last."""
     by_id = {s.span_id: s for s in spans}
     roots = []
     for span in spans:
         parent = by_id.get(span.parent_id or "")
         (parent.children if parent is not None else roots).append(span)
-    step: TraceSpan | None = max(roots, key=lambda s: _latest_end(s))
+    step: TraceSpan | None = max((s for s in roots if not s.linked), key=_latest_end, default=None) or roots[0]
+    for link in step.links:
+        if link in by_id:
+            by_id[link].critical = True
     while step is not None:
         step.critical = True
         step = max(step.children, key=lambda s: _latest_end(s)) if step.children else None
@@ -171,7 +198,8 @@ def _span(raw: dict[str, Any]) -> TraceSpan:
     parent = raw.get("parent_id")
     return TraceSpan(raw["name"], str(attributes.get("vigil.actor") or resource.get("service.name", "?")),
                      resource.get("process.pid"), _hex(raw["context"]["trace_id"]), _hex(raw["context"]["span_id"]),
-                     _hex(parent) if parent else None, _ns(raw["start_time"]), _ns(raw["end_time"]), attributes)
+                     _hex(parent) if parent else None, _ns(raw["start_time"]), _ns(raw["end_time"]), attributes,
+                     [_hex(link["context"]["span_id"]) for link in raw.get("links") or ()])
 
 
 def _hex(value: str) -> str:
@@ -201,7 +229,7 @@ def waterfall(trace: OrderTrace, width: int = 40) -> Iterable[str]:
         start = int((span.start_ns - t0) / total * width)
         length = max(1, int(span.duration_ns / total * width))
         bar = " " * start + "#" * min(length, width - start) if start < width else " " * (width - 1) + "#"
-        name = "  " * depth[span.span_id] + span.name
+        name = "  " * depth[span.span_id] + span.name + (" (linked)" if span.linked else "")
         yield (f"{'*' if span.critical else ' '} {(span.start_ns - t0) / 1e6:8.3f} ms {span.duration_ns / 1e6:8.3f} ms"
                f"  |{bar:<{width}}|  {span.actor:<{actor_w}}  {name}  {_key_attributes(span)}").rstrip()
 
@@ -215,7 +243,8 @@ def _depths(spans: list[TraceSpan]) -> dict[str, int]:
     return depth
 
 
-_SHOWN = ("vigil.strategy", "vigil.symbol", "quote.age_us", "risk.decision", "fix.exec_type", "fix.ord_status")
+_SHOWN = ("vigil.strategy", "vigil.symbol", "vigil.session", "messaging.message.id", "quote.age_us", "risk.decision",
+          "fix.exec_type", "fix.ord_status")
 
 
 def _key_attributes(span: TraceSpan) -> str:

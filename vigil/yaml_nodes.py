@@ -331,6 +331,15 @@ class Reader:
             return None
         return value
 
+    def boolean(self, node: Node, where: str) -> bool | None:
+        value = self.scalar(node, where, "true or false")
+        if value is INVALID:
+            return None
+        if not isinstance(value, bool):
+            self.report(line(node), where, f"expected true or false, got {describe(value)}")
+            return None
+        return value
+
     def integer(self, node: Node, where: str, literal: str | None = None,
                 **bounds: float) -> int | str | None:
         """An int (booleans refused), or the string literal if given (shutdown: brutal_kill).

@@ -1,11 +1,14 @@
 """The market-data wire format on ZeroMQ, what every publisher and subscriber of Vigil speaks.
 
-Documented in the README so any publisher can feed Vigil: a two-frame ZeroMQ PUB message.
+Documented in the README so any publisher can feed Vigil: a ZeroMQ PUB message of two frames (three
+with a trace context).
 
     frame 1, topic:   b"Q" or b"T", then the symbol in ASCII  (b"QEURUSD")
     frame 2, payload: little-endian, fixed size
         quote (b"Q"): seq u64, ts_ns i64, bid_px f64, bid_qty f64, ask_px f64, ask_qty f64   (48 bytes)
         trade (b"T"): seq u64, ts_ns i64, px f64, qty f64, aggressor i8 (1 buy, -1 sell, 0 auction)  (33 bytes)
+    frame 3, optional: the W3C traceparent (55 ASCII bytes) of the publishing span: where the message
+        was made, for a consumer's span to link to (a feed sends it when tracing is on; a venue does not)
 
 `seq` counts per symbol across quotes and trades together, from 1, so a
 subscriber sees every gap and duplicate. A side with no price has px and
@@ -64,9 +67,9 @@ _make = tuple.__new__  # a NamedTuple from a ready tuple, skipping its keyword-h
 
 def decode(frames: list[bytes]) -> Quote | Trade:
     """Raises ValueError naming what is wrong with a message that does not parse."""
-    if len(frames) != 2:
-        raise ValueError(f"expected 2 frames, got {len(frames)}")
-    topic, payload = frames
+    if not 2 <= len(frames) <= 3:
+        raise ValueError(f"expected 2 frames (3 with a traceparent), got {len(frames)}")
+    topic, payload = frames[0], frames[1]
     kind, symbol = topic[:1], topic[1:].decode("ascii", errors="replace")
     if kind == b"Q" and len(payload) == QUOTE.size:
         return _make(Quote, (symbol, *QUOTE.unpack(payload)))

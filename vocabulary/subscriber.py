@@ -25,9 +25,18 @@ class Update:
     """The newest quote per symbol."""
     trades: list[Trade] = field(default_factory=list)
     """Every trade, oldest first."""
+    contexts: dict[str, str] = field(default_factory=dict)
+    """The traceparent the newest quote per symbol came with (where the feed published it), if any."""
 
     def __bool__(self) -> bool:
         return bool(self.quotes or self.trades)
+
+
+def _context(update: Update, symbol: str, frames: list[bytes]) -> None:
+    if len(frames) > 2:
+        update.contexts[symbol] = frames[2].decode("ascii", errors="replace")
+    else:
+        update.contexts.pop(symbol, None)
 
 
 class FeedSubscriber:
@@ -68,6 +77,7 @@ class FeedSubscriber:
                 self._count(symbol, int(records["seq"][0]), int(records["seq"][-1]), len(records))
                 self.conflated += len(records) - 1 + (symbol in update.quotes)
                 update.quotes[symbol] = Quote(symbol, *records[-1].tolist())
+                _context(update, symbol, frames)
                 continue
             msg = decode(frames)
             self._count(msg.symbol, msg.seq, msg.seq, 1)
@@ -76,6 +86,7 @@ class FeedSubscriber:
             else:
                 self.conflated += msg.symbol in update.quotes
                 update.quotes[msg.symbol] = msg
+                _context(update, msg.symbol, frames)
         return update
 
     def _count(self, symbol: str, first: int, last: int, n: int) -> None:

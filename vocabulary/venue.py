@@ -20,6 +20,17 @@ class VenueCommand(Message, frozen=True):
     resume) one market-data line; FIX and order flow go on, and so does the other line.
     Sequence numbers keep counting, so the silenced line shows a gap when it resumes; a feed
     fails over to the other line. backup on a venue with no md_backup_endpoint is refused.
+    md_corrupt (n: a positive integer, default 1; kind: garbage | crossed | negative, default garbage):
+    the next n market-data messages go out corrupted instead, on every line, each rejected by a feed
+    (actors/feed/validation.py) under its own rule: garbage -> unparseable (a payload of neither a quote's
+    nor a trade's size under the quote topic b"Q"+symbol), crossed -> crossed (a quote with its bid above
+    its ask, on the tick), negative -> non_positive (the message with a negative price). crossed and
+    negative take the sequence number of the message they replace, so the feed sees a bad message and
+    no gap; garbage takes none, for the feed cannot read one from it (the next message has the number).
+    A new md_corrupt replaces one still pending; status tells how many are left.
+    md_gap (n: a positive integer, required): the next market-data message (of whichever symbol) skips n
+    sequence numbers, on every line: a feed sees a gap of n. FIX sequence numbers are not touched
+    (sequence_gap skips both).
 
     Holding, for producing crossings deterministically (comp_id: one client, else every client):
     hold_reports: keep back every application message to the client (execution reports,
@@ -34,6 +45,16 @@ class VenueCommand(Message, frozen=True):
     with what: cancels, each OrderCancelRequest's instead (the far end of bench/stop_loss.py).
     holdings (comp_id): what the venue holds for one client, as JSON {"open_orders": [{cl_ord_id, symbol,
     side, leaves_qty}], "net_bought": {symbol: bought less sold}}: where a flatten is checked.
+    drop_copy (comp_id): the venue's side of one client's books, as a broker's drop copy would give it,
+    for a drill to check Vigil's against; JSON {"working": [{cl_ord_id, order_id, symbol, side: buy | sell,
+    qty, cum_qty, leaves_qty, price (null for a market order)}], "fills": [{exec_id, cl_ord_id, order_id,
+    symbol, side, qty, price}] (every fill the venue sent the client, oldest first, the newest 100,000;
+    busts and corrections are not in it), "orders_received": every NewOrderSingle that reached the venue
+    from the client (refused ones too), "duplicated_cl_ord_ids": ClOrdIDs that came in more than one
+    NewOrderSingle (one sent again with PossDupFlag 43=Y after its first copy got there is no duplicate),
+    "duplicated_fills": ExecIDs the venue sent the client twice (always empty, unless the venue is wrong),
+    "positions": {symbol: bought less sold}}. Quantities and prices as the FIX reports have them.
+    holdings is a part of it. A comp_id that is not a configured client is refused.
     """
 
     kind: str

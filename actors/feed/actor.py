@@ -18,8 +18,10 @@ Subscribers see one stream: messages go out as they came, sequence numbers
 included, from the active source only, and a number already delivered is
 never delivered again, so a switch between two lines of one publisher (which
 number alike) neither repeats nor reorders anything. The feed is the tick
-path: no span and no Redis round trip per message; quarantined messages go to
-Redis in one pipeline per batch read.
+path: no Redis round trip per message, and one span per burst sent, not per
+message (a PRODUCER span whose traceparent every message of the burst carries
+as its third frame: what a strategy's decision links to); quarantined messages
+go to Redis in one pipeline per batch read.
 
 A file source is read in the actor's own loop, BATCH frames a turn at most: more
 frames due come back through the wake-up pipe after Thespian's turn, and the
@@ -31,6 +33,7 @@ verdicts.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -38,12 +41,14 @@ from typing import Any
 import numpy as np
 import zmq
 import zmq.backend
+from opentelemetry.trace import SpanKind
 
 from actors.feed.batch import check_batch
 from actors.feed.config import FeedConfig
 from actors.feed.failover import BACKUP, PRIMARY, FailoverPolicy, SourceHealth
 from actors.feed.file_source import FAILED, FINISHED, WAITING, FileSource
 from actors.feed.validation import RULES, Rejection, Validator
+from vigil import telemetry
 from vigil.clock import Clock
 from vigil.component import Component, Refused
 from vigil.lifecycle import State
@@ -109,6 +114,9 @@ class Feed(Component):
         self._pace_armed = False  # a timed wake-up for a paced file's next frame is on its way
         self._end_reported = False  # the file's end (or failure) is in the tree's history
         self._pending: list[dict] = []  # quarantine records of this turn, written at its end
+        self._span_attrs = {**telemetry.messaging_attributes("zeromq", self.id), "messaging.operation.type": "send",
+                            "messaging.operation.name": "publish", "vigil.actor": self.path}
+        self._read_ns = 0  # when what the next burst carries was read (its span starts there)
 
     def apply(self, event: Any, seq: int) -> None:
         if event.get("event") == "switch":
@@ -213,6 +221,7 @@ class Feed(Component):
         it (a quarter of the feed's time when each quote went alone). The first of a turn goes at once, so
         a lone quote waits neither for a burst nor for the read's end (a raised zmq.Again, some 10 us)."""
         active = source == self.active
+        self._read_ns = time.time_ns()
         taken = messages_read = bad = gaps = delivered = 0
         out: list[list[bytes]] = []
         for now_ns, frames in messages:
@@ -249,11 +258,31 @@ class Feed(Component):
         return taken
 
     def _publish(self, out: list[list[bytes]]) -> None:
+        """Send a burst under one PRODUCER span, each message with its traceparent (none without tracing)."""
+        if not out:
+            return
         pub = self._pub
-        for topic, payload in out:  # each decoded, so each has two frames
-            _send(pub, topic, zmq.SNDMORE)
-            _send(pub, payload)
+        with self._producer(len(out), out[0][1]) as burst:
+            context = burst.traceparent()
+            if context is None:
+                for frames in out:
+                    _send(pub, frames[0], zmq.SNDMORE)
+                    _send(pub, frames[1])
+            else:
+                context = context.encode()
+                for frames in out:  # each decoded, so each has its two frames (and maybe a sender's context)
+                    _send(pub, frames[0], zmq.SNDMORE)
+                    _send(pub, frames[1], zmq.SNDMORE)
+                    _send(pub, context)
         out.clear()
+        self._read_ns = time.time_ns()
+
+    def _producer(self, n: int, payload: bytes) -> telemetry.Span:
+        """The span of one burst sent: from the read of what it carries to its last send; one message's id
+        is its seq (what the decision consuming it names)."""
+        return telemetry.span("publish", start_ns=self._read_ns, kind=SpanKind.PRODUCER, **self._span_attrs,
+                              **{"messaging.batch.message_count": n} if n > 1 else
+                              {"messaging.message.id": str(int.from_bytes(payload[:8], "little"))})
 
     def _batch(self, frames: list[bytes], source: str, now_ns: int, active: bool) -> tuple[int, int, int]:
         """A batch of quotes (actors/feed/batch.py): (messages, bad, gaps)."""
@@ -272,7 +301,10 @@ class Feed(Component):
             out = verdict.records[good & fresh]
             if len(out):
                 self._delivered_seq[verdict.symbol] = int(out["seq"][-1])
-                self._pub.send_multipart([frames[0], out.tobytes()], copy=False)
+                data = out.tobytes()
+                with self._producer(len(out), data) as burst:
+                    context = burst.traceparent()
+                    self._pub.send_multipart([frames[0], data, *([context.encode()] if context else [])], copy=False)
                 self.delivered += len(out)
         return len(good), len(good) - int(np.count_nonzero(good)), len(verdict.gaps)
 

@@ -51,12 +51,13 @@ class BatchVerdict:
 
 
 def check_batch(validator: Validator, frames: list[bytes], source: str, now_ns: int) -> BatchVerdict:
-    topic, payload = (frames + [b""])[:2] if len(frames) <= 2 else (frames[0], None)
+    topic, payload = (frames + [b""])[:2] if len(frames) <= 3 else (frames[0], None)  # 3: a traceparent
     symbol = topic[1:].decode("ascii", errors="replace")
     if payload is None or len(payload) % QUOTES.itemsize:
         size = "no payload" if payload is None else f"{len(payload)} bytes"
         return BatchVerdict(symbol, None, None, None, [], Rejection(
-            "unparseable", f"a quote batch is N x {QUOTES.itemsize} bytes in 2 frames, got {len(frames)} frames, {size}"))
+            "unparseable", f"a quote batch is N x {QUOTES.itemsize} bytes in 2 frames (3 with a traceparent), got "
+                           f"{len(frames)} frames, {size}"))
     if symbol not in validator.instruments:
         return BatchVerdict(symbol, None, None, None, [], Rejection(
             "unknown_symbol", f"{symbol!r} is not in the symbol master"))

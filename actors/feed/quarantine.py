@@ -50,10 +50,11 @@ def summary(decoded: dict[str, Any] | None) -> str:
 
 def _batch(frames: list[bytes]) -> tuple[dict[str, Any] | None, str | None]:
     symbol = frames[0][1:].decode("ascii", errors="replace")
-    payload = frames[1] if len(frames) == 2 else None
+    payload = frames[1] if len(frames) in (2, 3) else None  # 3: with a traceparent
     if payload is None or not payload or len(payload) % QUOTE.size:
         size = "no payload" if payload is None else f"{len(payload)} bytes"
-        return None, f"a quote batch is N x {QUOTE.size} bytes in 2 frames, got {len(frames)} frames, {size}"
+        return None, (f"a quote batch is N x {QUOTE.size} bytes in 2 frames (3 with a traceparent), got "
+                      f"{len(frames)} frames, {size}")
     quotes = [_message(Quote(symbol, *record)) for record in QUOTE.iter_unpack(payload)]
     if len(quotes) == 1:
         return {"kind": "quote", "batched": True, **{k: v for k, v in quotes[0].items() if k != "kind"}}, None

@@ -102,10 +102,21 @@ class OrderEntry:
             raise Refused("a limit order needs a price")
         if ord_type != "2":
             price = None
-        session = self.sessions.route(cmd.session, cmd.symbol, side)
+        # The order has no ClOrdID until it passed both: their spans name the one it is about to get (once
+        # they passed: a refused order gives its id to the next)
+        upcoming = self.state.ids.peek()
+        with telemetry.span("route", **{"vigil.symbol": cmd.symbol, "fix.side": side}) as routed:
+            session = self.sessions.route(cmd.session, cmd.symbol, side)
+            routed.attributes.update({"vigil.session": session, "fix.cl_ord_id": upcoming})
         account = cmd.account or self.default_account
-        decision = self.risk.check_new(strategy=cmd.strategy, book=account, symbol=cmd.symbol, side=side, qty=qty,
-                                       price=price, closing=closing)
+        with telemetry.span("risk check", **{"vigil.strategy": cmd.strategy, "vigil.book": account,
+                                             "vigil.symbol": cmd.symbol}) as checked:
+            decision = self.risk.check_new(strategy=cmd.strategy, book=account, symbol=cmd.symbol, side=side,
+                                           qty=qty, price=price, closing=closing)
+            checked.attributes.update({"fix.cl_ord_id": upcoming, "risk.decision": "pass" if decision else "denied",
+                                       "risk.checks": self.risk.checks_for(cmd.strategy, account, cmd.symbol),
+                                       **({} if decision else {"risk.reason": decision.reason or "",
+                                                               "risk.message": decision.message or ""})})
         self.carry_out(decision)
         cl_ord_id = self.state.ids.next()
         telemetry.annotate(**{"fix.cl_ord_id": cl_ord_id, "vigil.strategy": cmd.strategy, "vigil.book": account,

@@ -43,6 +43,10 @@ class ClOrdIdGenerator:
         self.counter += 1
         return f"{self._stem()}{_b36(self.counter)}"
 
+    def peek(self) -> str:
+        """The id `next()` will hand out (for the spans of an order's checks, made before it has one)."""
+        return f"{self._stem()}{_b36(self.counter + 1)}"
+
     def observe(self, cl_ord_id: str) -> None:
         """Advance past an id seen in a replayed event, so it is never handed out again."""
         stem = self._stem()

@@ -276,9 +276,12 @@ class StrategyHost(Component):
     def _quote(self, quote: Quote) -> None:
         self.quotes[quote.symbol] = quote
         if self._calling():
-            # The decision is where an order's trace begins (kept only when an order came of it); the quote's
-            # age is what market data took from the venue's stamp to here
-            with telemetry.span("decide", kind=SpanKind.CONSUMER, **self._decide_attrs, **{
+            # The decision is where an order's trace begins (kept only when an order came of it), linked to
+            # where the feed published the quote; the quote's age is what market data took from the venue's
+            # stamp to here
+            context = self.market.context
+            with telemetry.span("decide", kind=SpanKind.CONSUMER, links=(context,) if context else (),
+                                **self._decide_attrs, **{
                     "vigil.symbol": quote.symbol, "quote.seq": quote.seq, "messaging.message.id": str(quote.seq),
                     "quote.age_us": (self.clock.now_ns() - quote.ts_ns) // 1000}) as decision:
                 sent = self.next_id

@@ -71,7 +71,7 @@ class Tap:
 
     def read(self) -> list[Quote | Trade]:
         while self._sock.poll(0):
-            topic, payload = self._sock.recv_multipart()
+            topic, payload = self._sock.recv_multipart()[:2]  # a third frame: the feed's traceparent
             if topic[:1] == b"q":  # a batch (actors/feed/batch.py): its quotes one by one
                 self.messages += [Quote(topic[1:].decode(), *r) for r in QUOTE.iter_unpack(payload)]
             else:

@@ -142,19 +142,30 @@ def test_an_orders_trace_runs_from_the_strategys_decision_to_its_fill_across_pro
 
     def parent(span):
         return spans.get(span["parent_id"], {}).get("name")
-    first = found["spans"][0]
-    assert first["name"] == "decide" and first["actor"] == MOMENTUM and first["start_us"] == 0
-    expected = {"SubmitOrder": "decide", "NewOrderSingle": "SubmitOrder", "ExecutionReport": "NewOrderSingle",
+    # It begins where the feed published the quote the decision consumed: another trace, linked
+    published, decided = found["spans"][:2]
+    assert published["name"] == "publish" and published["linked"] and published["actor"] == "root/market/feed"
+    assert published["start_us"] == 0 and published["attributes"]["messaging.system"] == "zeromq"
+    assert decided["name"] == "decide" and decided["actor"] == MOMENTUM and decided["links"] == [published["span_id"]]
+    assert published["attributes"].get("messaging.message.id", decided["attributes"]["messaging.message.id"]) == \
+        decided["attributes"]["messaging.message.id"]  # a lone quote's id is its seq; a burst names none
+    expected = {"SubmitOrder": "decide", "route": "SubmitOrder", "risk check": "SubmitOrder",
+                "NewOrderSingle": "SubmitOrder", "ExecutionReport": "NewOrderSingle",
                 "FromVenue": "ExecutionReport", "OrderUpdate": "FromVenue"}
-    for span in found["spans"]:
+    assert expected.keys() <= {s["name"] for s in found["spans"]}
+    for span in found["spans"][1:]:
         if span["name"] in expected:
             assert parent(span) == expected[span["name"]], span
     actors = {s["name"]: s["actor"] for s in found["spans"]}
     assert actors["SubmitOrder"] == OMS and actors["NewOrderSingle"] == "root/trading/fix-a"
-    assert len({s["pid"] for s in found["spans"]}) == 3  # the strategy host, the OMS, the session
-    submit = next(s for s in found["spans"] if s["name"] == "SubmitOrder")
-    assert submit["attributes"]["risk.decision"] == "pass" and submit["attributes"]["vigil.strategy"] == "momentum"
+    assert len({s["pid"] for s in found["spans"]}) == 4  # the feed, the strategy host, the OMS, the session
+    risk = next(s for s in found["spans"] if s["name"] == "risk check")["attributes"]
+    assert risk["risk.decision"] == "pass" and risk["vigil.strategy"] == "momentum"
+    assert risk["fix.cl_ord_id"] == order["cl_ord_id"] and risk["risk.checks"].startswith("state")
+    route = next(s for s in found["spans"] if s["name"] == "route")["attributes"]
+    assert route["vigil.session"] == "fix-a"
     text = run.cli("trace", order["cl_ord_id"], "--run-dir", str(run.run_dir))
     assert text.returncode == 0, text.stderr
     assert text.stdout.startswith(f"order {order['cl_ord_id']} (trace {found['trace_id']})")
-    assert all(path in text.stdout for path in (MOMENTUM, OMS, "root/trading/fix-a"))
+    assert all(path in text.stdout for path in ("root/market/feed", MOMENTUM, OMS, "root/trading/fix-a"))
+    assert "publish (linked)" in text.stdout

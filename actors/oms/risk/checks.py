@@ -85,6 +85,11 @@ class Checks:
         REDUCING one (only if it reduces), and is not the strategy's message."""
         return self._check(strategy, book, symbol, side, qty, price, None, closing)
 
+    def checks_for(self, strategy: str, book: str, symbol: str) -> str:
+        """The checks a new order of (strategy, book, symbol) went through, with their limits (Plan.checks)."""
+        plan = self._plans.get((strategy, book, symbol))
+        return plan.checks if plan is not None else ""
+
     def check_replace(self, order: Any, *, qty: Any = None, price: Any = None) -> Decision:
         """A cancel/replace of an OMS order to new terms (None: unchanged), checked as a new order would be,
         its old quantity no longer counting."""

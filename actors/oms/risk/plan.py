@@ -27,7 +27,7 @@ def _tightest(levels: tuple[tuple[object, str], ...], name: str) -> Limit | None
 class Plan:
     __slots__ = ("strategy", "book", "symbol", "instrument", "strategy_limits", "book_limits", "max_qty",
                  "max_notional", "collar", "cells", "own", "positions", "open_orders", "exposures", "losses",
-                 "concentration", "max_var", "conversion", "needs_quote", "needs_rate")
+                 "concentration", "max_var", "conversion", "needs_quote", "needs_rate", "checks")
 
     def __init__(self, config: RiskConfig, agg: Aggregates, instruments: Mapping[str, Instrument], strategy: str,
                  book: str, symbol: str) -> None:
@@ -50,6 +50,7 @@ class Plan:
         self.needs_quote = self.needs_rate = False
         if self.instrument is None:
             self.cells, self.own, self.conversion = (), None, None
+            self.checks = "state, unknown_symbol"
             return
         inst = self.instrument
         self.cells = cells = agg.cells(book, strategy, symbol)
@@ -69,3 +70,24 @@ class Plan:
         self.needs_quote = marks or self.collar is not None
         """(A market order's notional needs the touch too: decided per order.)"""
         self.needs_rate = (marks or self.max_notional is not None) and self.conversion.symbol is not None
+        self.checks = self._describe()
+
+    def _describe(self) -> str:
+        """The checks an order here goes through, each with its limit and whose it is: what an order's risk
+        span says it passed ("state, max_order_qty 1000 (mean-rev), max_position 5000 (book main), ...")."""
+        def limit(name: str, found: Limit | None) -> list[str]:
+            return [f"{name} {found[0]:g} ({found[1]})"] if found is not None else []
+
+        def each(name: str, rows: list[tuple[Totals, float]]) -> list[str]:
+            return [f"{name} {value:g} ({totals.label})" for totals, value in rows]
+        rate = self.strategy_limits.message_rate
+        return ", ".join([
+            "state", *([f"message_rate {rate.max}/{rate.window_s:g}s"] if rate is not None else []), "restricted",
+            *limit("max_order_qty", self.max_qty),
+            *(["duplicate_order"] if self.strategy_limits.duplicate_window_s is not None else []),
+            *limit("price_collar_bps", self.collar), *limit("max_order_notional", self.max_notional),
+            *each("max_position", [(cell.totals, value) for cell, value in self.positions]),
+            *each("max_open_orders", self.open_orders),
+            *[f"exposure ({cell.totals.label})" for cell, _, _ in self.exposures],
+            *(["concentration"] if self.concentration is not None else []),
+            *each("daily_loss", self.losses), *([f"var {self.max_var:g}"] if self.max_var is not None else [])])

@@ -70,6 +70,25 @@ def test_the_critical_path_follows_what_finished_last(run_dir):
     assert last in critical and ({"NewOrderSingle", "OrderAccepted"} - {last}).isdisjoint(critical)
 
 
+def test_the_quotes_publish_span_the_decision_links_to_opens_the_story_on_the_critical_path(run_dir):
+    with telemetry.span("publish", kind=telemetry.SpanKind.PRODUCER,
+                        **{"vigil.actor": "root/market/feed", "messaging.message.id": "41"}) as published:
+        context = published.traceparent()
+    with telemetry.span("publish", **{"vigil.actor": "root/market/feed", "messaging.message.id": "42"}):
+        pass  # a burst no order came of: not in the story
+    with telemetry.span("decide", links=(context,), **{"vigil.actor": "root/market/mean-rev"}):
+        with telemetry.span("SubmitOrder", **{"vigil.actor": "root/trading/oms", "fix.cl_ord_id": "V1-1"}):
+            pass
+    trace = traces.order_trace(written(run_dir), "V1-1")
+    first, decide, submit = trace.spans
+    assert (first.name, first.linked, first.attributes["messaging.message.id"]) == ("publish", True, "41")
+    assert first.trace_id != trace.trace_id == decide.trace_id and decide.links == [first.span_id]
+    assert all(s.critical for s in trace.spans)
+    as_json = trace.to_dict()["spans"]
+    assert as_json[0]["start_us"] == 0 and as_json[1]["links"] == [as_json[0]["span_id"]]
+    assert "publish (linked)" in next(iter(list(traces.waterfall(trace))[1:]))
+
+
 def test_another_order_in_the_same_trace_is_left_out_of_this_ones_story(run_dir):
     order_flow("V1-1", "mean-rev-1", with_other="V1-2")
     trace = traces.order_trace(written(run_dir), "V1-1")

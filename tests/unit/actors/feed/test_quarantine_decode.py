@@ -62,9 +62,9 @@ def test_a_whole_batch_decodes_as_its_quotes():
 
 @pytest.mark.parametrize("frames, says", [
     ([b"QEURUSD", b"20200101 170000000,1.1212"], "25-byte payload is neither a quote nor a trade"),  # a CSV row cut short
-    ([b"QEURUSD"], "expected 2 frames, got 1"),
+    ([b"QEURUSD"], "expected 2 frames (3 with a traceparent), got 1"),
     ([b"XEURUSD", encode(Quote("EURUSD", 1, TS, 1.1, 1.0, 1.2, 1.0))[1]], "XEURUSD"),
-    ([b"qEURUSD", b"\x00" * 50], "N x 48 bytes in 2 frames, got 2 frames, 50 bytes"),
+    ([b"qEURUSD", b"\x00" * 50], "N x 48 bytes in 2 frames (3 with a traceparent), got 2 frames, 50 bytes"),
     ([b"qEURUSD"], "got 1 frames, no payload"),
     ([b"qEURUSD", b""], "0 bytes"),
 ], ids=["csv-row", "one-frame", "bad-topic", "cut-batch", "batch-no-payload", "empty-batch"])

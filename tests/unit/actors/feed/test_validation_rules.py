@@ -82,7 +82,7 @@ def _trade(seq, ts=NOW, px=1.10001, qty=5e5):
 
 QUOTE_CASES = _cases(_quote_bid) + [
     Case("unparseable", [b"QEURUSD", b"\x01\x02\x03\x04\x05"], q(1), ("5-byte",)),
-    Case("unparseable", [b"QEURUSD"], q(1), ("expected 2 frames, got 1",)),
+    Case("unparseable", [b"QEURUSD"], q(1), ("expected 2 frames (3 with a traceparent), got 1",)),
     Case("unparseable", [b"XEURUSD", q(1)[1]], q(1), ("XEURUSD",)),
     Case("unknown_symbol", q(1, symbol="XAUUSD"), q(1), ("XAUUSD",)),
     Case("duplicate", q(2), q(3), ("EURUSD", "seq 2"), before=[q(1), q(2)]),

@@ -114,3 +114,25 @@ def test_a_resync_does_not_fetch_the_whole_book_again_but_a_restarted_oms_sends_
     desk.desk.advance(2.5)
     [book] = synced
     assert {u.client_id for u in book.orders} == set(host.orders)
+
+
+@pytest.mark.parametrize("strategy, params", [
+    ("strategies.mean_reversion:MeanReversion", "{window: 10, entry_bps: 0.2}"),
+    ("strategies.momentum:EmaCross", "{fast: 3, slow: 8}"),
+], ids=["mean-reversion", "momentum"])
+def test_an_operators_flatten_of_its_book_reaches_the_strategy_without_harm(tmp_path, strategy, params):
+    from vocabulary.controls import Flatten
+
+    run = InProcessRun(tmp_path / "desk", topology(strategy, params)).start()
+    run.desk.advance(1.0)
+    trade_for(run, 20)
+    host = run.desk.component(STRATEGY)
+    assert host.positions.get("EURUSD"), "the strategy holds a position to flatten"
+    done = run.desk.ask("oms", Flatten("mr", "drill", "ops"))
+    assert done.sent and not done.failed, done  # a closing order in the strategy's book, with no client id
+    run.desk.advance(0.5)
+    assert host.positions.get("EURUSD", Decimal(0)) == 0
+    assert run.desk.component(STRATEGY) is host and host.state.value == "running"  # not restarted
+    sent = host.next_id
+    trade_for(run, 10)
+    assert host.next_id > sent  # and it trades on

@@ -102,6 +102,55 @@ def release(live: Live, *, what: str = "reports", comp_id: str = "") -> str:
     return live.venue(f"release_{what}", **({"comp_id": comp_id} if comp_id else {}))
 
 
+# ---- Redis ------------------------------------------------------------------------------------------
+def _redis_pid(live: Live) -> int:
+    from vigil.rundir import running
+
+    info = running(live.client.run_dir) or {}
+    if not info.get("redis_owned") or not info.get("redis_pid"):
+        raise VigilError("this run's Redis is not Vigil's own (VIGIL_REDIS_URL): a drill restarts only the "
+                         "redis-server Vigil started")
+    return int(info["redis_pid"])
+
+
+@ACTIONS.add
+def redis_restart(live: Live, *, timeout_s: float = 15.0) -> dict[str, int]:
+    """Stop Vigil's redis-server (SIGTERM: it writes its append-only file out) as an ops restart would; Vigil's
+    daemon starts it again. Returns once the new one answers."""
+    old = _redis_pid(live)
+    os.kill(old, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            new = _redis_pid(live)
+            if new != old and live.client.redis.ping():
+                return {"old_pid": old, "new_pid": new}
+        except Exception:  # noqa: BLE001 - not back yet
+            continue
+    raise VigilError(f"Redis was not running again within {timeout_s:g} s of its restart")
+
+
+@ACTIONS.add
+def redis_pause(live: Live, *, seconds: float = 2.0) -> str:
+    """Freeze Vigil's redis-server for `seconds` (SIGSTOP, then SIGCONT): every write waits, none fails."""
+    pid = _redis_pid(live)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(seconds)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    return f"redis-server {pid} paused for {seconds:g} s"
+
+
+@ACTIONS.add
+def redis_resume(live: Live) -> str:
+    """Let a paused redis-server go on (SIGCONT): the rollback of a pause cut short."""
+    pid = _redis_pid(live)
+    os.kill(pid, signal.SIGCONT)
+    return f"redis-server {pid} running"
+
+
 # ---- strategies and feeds ---------------------------------------------------------------------------
 @ACTIONS.add
 def runaway(live: Live, *, strategy: str, orders: int = 100, symbol: str = "", side: str = "buy",

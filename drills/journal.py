@@ -1,5 +1,5 @@
 """Where drills' journals are kept: RUN_DIR/drills/<UTC time>-<drill file's name>.json, each with its
-readable report beside it (.html and .md, drills/report.py)."""
+readable report beside it (.html and .md, drills/report/)."""
 from __future__ import annotations
 
 import json

@@ -14,6 +14,7 @@ from typing import Any
 from drills.catalog import PROBES, Found
 from drills.live import Live
 from vigil.metrics import read_all
+from vigil.procs import pid_alive
 from vocabulary import roles
 
 SETTLE_S = 0.3
@@ -41,6 +42,15 @@ def actor_state(live: Live, *, path: str) -> str:
 def actor_restarts(live: Live, *, path: str) -> int:
     """How many times an actor has been restarted since the drill began."""
     return int(live.actor(path).get("restarts") or 0) - live.baseline.get("restarts", {}).get(path, 0)
+
+
+@PROBES.add
+def actors_down(live: Live) -> Found:
+    """Actors not up (0: every one running, each with a live process): one killed counts at once, before its
+    supervisor has heard."""
+    down = [f"{a['path']} {a.get('state')} (pid {a.get('pid')})" for a in live.actors()
+            if a.get("state") not in ("running", "degraded") or not pid_alive(int(a.get("pid") or 0) or -1)]
+    return Found(len(down), down)
 
 
 @PROBES.add
@@ -121,11 +131,14 @@ def page(live: Live, *, alert: str, source: str = "") -> str:
 
 
 @PROBES.add
-def open_pages(live: Live) -> Found:
-    """Incidents the pagers have open (triggered and not resolved), whenever they were raised."""
+def open_pages(live: Live, *, alert: str = "") -> Found:
+    """Incidents the pagers have open (triggered and not resolved), whenever they were raised (of one alert):
+    a drill that must see its alert paged cannot while the incident is open (a second trigger is the same
+    incident)."""
     last: dict[str, str] = {}
     for row in live.pages():
-        last[row["dedup_key"]] = row["action"]
+        if not alert or _is(row, alert, ""):
+            last[row["dedup_key"]] = row["action"]
     keys = sorted(k for k, action in last.items() if action == "trigger")
     return Found(len(keys), keys)
 

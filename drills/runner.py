@@ -3,9 +3,11 @@
 One thread, so every question to the actors goes through one client: the steady state and the stop
 conditions are probed every `interval_s` whenever the method waits (its pauses, its waits for a
 condition, the detection and recovery of each fault), and between its steps. A stop condition that
-fails aborts at once; Ctrl-C interrupts; either way the rollbacks run, each whatever became of the last.
+fails aborts at once (one whose probe cannot answer, its actor down, does not: that may be the fault
+itself); Ctrl-C interrupts; either way the rollbacks run, each whatever became of the last.
 
-    before   the steady state must hold (within a few seconds: orders in flight settle) or nothing is done
+    before   the preconditions must hold, and the steady state (within a few seconds: orders in flight
+             settle), or nothing is done
     method   each step in order; the first that fails ends the method (the rest are skipped)
     after    the steady state must hold again within settle_s
     expect   each expectation, against what the method measured or a probe's value
@@ -63,15 +65,20 @@ class Runner:
         live.started_at = time.time()
         journal: dict[str, Any] = {
             "title": drill.title, "description": drill.description, "file": drill.file, "tags": list(drill.tags),
-            "runbook": drill.runbook, "status": "completed", "reason": None, "deviated": False,
+            "runbook": drill.runbook, "status": "completed", "preconditions": [], "reason": None, "deviated": False,
             "started_at": _iso(live.started_at), "steady_state": {"before": [], "during": [], "after": []},
             "run": [], "rollbacks": [], "expectations": [], "pages": [], "orders": {}, "trace_ids": [],
             "timeline": self.timeline, "report": None}
         orders_before: set[str] = set()
+        fills_before = None
         try:
             note_baseline(live)
             orders_before = {o["cl_ord_id"] for o in live.orders()}
+            fills_before = _fills(live)
             self.progress(f"steady state before: {len(drill.steady_state)} probes")
+            journal["preconditions"] = ready = [self.result(p) for p in drill.preconditions]
+            if not all(r["ok"] for r in ready):
+                raise _Refused("a precondition does not hold: " + _failing(ready))
             journal["steady_state"]["before"] = before = self.hold(drill.steady_state, BEFORE_WITHIN_S)
             if not all(r["ok"] for r in before):
                 raise _Refused("the steady state does not hold before the method: " + _failing(before))
@@ -100,7 +107,7 @@ class Runner:
         journal["steady_state"]["during"] = list(self.during.values())
         journal["deviated"] = bool(any(d["deviations"] for d in self.during.values()) or any(
             not r["ok"] for r in (*journal["steady_state"]["before"], *journal["steady_state"]["after"])))
-        self.settle_accounts(journal, orders_before)
+        self.settle_accounts(journal, orders_before, fills_before)
         journal["ended_at"], journal["duration_s"] = _iso(time.time()), self.now()
         self.timeline.sort(key=lambda e: e["at_s"])
         return journal
@@ -174,14 +181,31 @@ class Runner:
         return entry
 
     def act(self, step: Step, entry: dict[str, Any]) -> None:
+        """Do the action (repeat times, every_s apart), waiting for its detection and recovery each time: the
+        entry's times are the slowest of them, each time's in its `repetitions`."""
         action = ACTIONS[step.kind]
-        targets = resolve(step.target, self.live, self.rng) if step.target is not None else []
-        entry["targets"] = targets
-        self.live.targeted.update(targets)
-        if self._watching:  # a rollback is no fault
-            self.mark("fault", step.name)
-        entry["output"] = action.fn(self.live, targets, **step.args) if action.targets else \
-            action.fn(self.live, **step.args)
+        times = []
+        for n in range(step.repeat):
+            if n:
+                self.sleep(step.every_s)
+            targets = resolve(step.target, self.live, self.rng) if step.target is not None else []
+            self.live.targeted.update(targets)
+            if self._watching:  # a rollback is no fault
+                self.mark("fault", step.name + (f" #{n + 1}: {', '.join(targets)}" if step.repeat > 1 else ""))
+            once = {"targets": targets, "output": action.fn(self.live, targets, **step.args) if action.targets
+                    else action.fn(self.live, **step.args), "time_to_detect_s": None, "time_to_recover_s": None}
+            self._aftermath(step, once)
+            times.append(once)
+            entry["targets"] = sorted(set(entry["targets"]) | set(targets))
+        if step.repeat == 1:
+            entry.update(times[0])
+            return
+        entry["output"], entry["repetitions"] = [t["output"] for t in times], times
+        for key in ("time_to_detect_s", "time_to_recover_s"):
+            seen = [t[key] for t in times if t[key] is not None]
+            entry[key] = max(seen) if len(seen) == len(times) else None  # one not recovered: none to report
+
+    def _aftermath(self, step: Step, once: dict[str, Any]) -> None:
         acted = time.monotonic()
         for what, spec in (("detect", step.detect), ("recover", step.recover)):
             if spec is None:
@@ -191,11 +215,11 @@ class Runner:
             if took is None:
                 self.progress(f"          {what}: {spec.name} did not hold within {spec.within_s:g} s "
                               f"({_shown(result)})")
-                entry.setdefault("notes", []).append(f"{what}: {spec.name} not within {spec.within_s:g} s")
+                once.setdefault("notes", []).append(f"{what}: {spec.name} not within {spec.within_s:g} s")
                 continue
-            entry[key] = round(time.monotonic() - acted, 3)
+            once[key] = round(time.monotonic() - acted, 3)
             self.mark(what, f"{step.name}: {spec.name}")
-            self.progress(f"          {what}ed after {entry[key]:.2f} s: {spec.name}")
+            self.progress(f"          {what}ed after {once[key]:.2f} s: {spec.name}")
 
     def _entry(self, step: Step, status: str = "succeeded", error: str | None = None) -> dict[str, Any]:
         now = self.now()
@@ -264,7 +288,7 @@ class Runner:
                 self.mark("deviation", f"{spec.name}: {_shown(result)}")
         for spec in self.drill.stop_conditions:
             result = self.result(spec)
-            if not result["ok"]:
+            if not result["ok"] and result["error"] is None:  # one that cannot answer (its actor down) waits
                 raise Abort(f"stop condition {spec.name!r}: {_shown(result)}, wanted {spec.tolerance}")
 
     def mark(self, kind: str, label: str) -> None:
@@ -290,16 +314,18 @@ class Runner:
             self.progress(f"expect {exp.name}: {'met' if met else 'NOT MET'} ({value!r}, wanted {exp.tolerance})")
         return out
 
-    def settle_accounts(self, journal: dict[str, Any], orders_before: set[str]) -> None:
-        """Orders before and after, lost and duplicated; the pages the drill brought; its orders' traces."""
+    def settle_accounts(self, journal: dict[str, Any], orders_before: set[str], fills_before: int | None) -> None:
+        """Orders and the venue's fills before and after, lost and duplicated; the pages the drill brought; its
+        orders' traces."""
         live = self.live
         try:
             orders = live.orders()
             duplicated = PROBES["venue_duplicates"].fn(live).detail
             journal["orders"] = {"before": len(orders_before), "after": len(orders), "lost": lost_orders(live),
-                                 "duplicated": duplicated}
+                                 "duplicated": duplicated, "fills_before": fills_before, "fills_after": _fills(live)}
         except Exception as err:  # the books could not be read (the OMS down): say so, keep the journal
             journal["orders"] = {"before": len(orders_before), "after": None, "lost": [], "duplicated": [],
+                                 "fills_before": fills_before, "fills_after": None,
                                  "error": f"{type(err).__name__}: {err}"}
             orders = []
         try:
@@ -319,6 +345,11 @@ class Runner:
             journal["trace_ids"] = sorted(set(trace_ids(span_file(live.client.run_dir), new).values()))
         except Exception:  # spans exported elsewhere (OTLP): no ids to list
             journal["trace_ids"] = []
+
+
+def _fills(live: Live) -> int:
+    """The fills the venue made for Vigil's sessions (its drop copy)."""
+    return sum(len(copy["fills"]) for copy in live.drop_copies().values())
 
 
 def _failing(results: list[dict[str, Any]]) -> str:

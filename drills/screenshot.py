@@ -2,7 +2,8 @@
 
     python -m drills.screenshot JOURNAL.json OUT.png [--width 1100] [--height 1400]
 
-Writes OUT.png, the report at that window size; the HTML it renders lives in a temporary directory meanwhile. The Chromium command lives here only (tests/integration/test_drill_report_browser.py uses it too):
+Writes OUT.png, the report at that window size; the HTML it renders lives in a temporary directory meanwhile.
+The Chromium command lives here only (tests/integration/test_drill_report_browser.py uses it too):
 
     chromium --headless --no-sandbox --disable-gpu --screenshot=PATH --window-size=W,H file://...
 

@@ -4,6 +4,8 @@
     description: ...
     tags: [feed, failover]
     runbook: runbooks/feed-stale.md
+    preconditions:                      # must hold before the method starts (or the drill is refused)
+      - {name: no feed_switched incident open, probe: open_pages, args: {alert: feed_switched}, tolerance: 0}
     steady_state:                       # must hold before the method, is watched during it, holds again after
       - {name: feed on primary, probe: feed_source, tolerance: primary}
     method:                             # actions, probes, pauses and waits, in order
@@ -26,6 +28,8 @@
 
 A target (`target:` of an action that works on actors): an actor path, `{role: strategy}` (every actor
 of that role), `{role: strategy, random: 1}` or `{random: 2}` (that many, chosen when the step runs).
+An action with `repeat: N` and `every_s: S` is done N times, S seconds apart, its targets chosen anew and
+its detect and recover waited for each time (the chaos soak).
 """
 from __future__ import annotations
 
@@ -46,6 +50,7 @@ from vigil.yaml_nodes import INVALID, Field, Reader, compose, describe, is_null,
 from vocabulary import roles
 
 MEASURES = ("time_to_detect_s", "time_to_recover_s", "duration_s")
+_REPO = Path(__file__).resolve().parent.parent
 _ROLES = tuple(v for k, v in vars(roles).items() if k.isupper() and isinstance(v, str))
 
 
@@ -98,6 +103,9 @@ class Step:
     """A probe step's probe, or what a wait waits for."""
     detect: ProbeSpec | None = None
     recover: ProbeSpec | None = None
+    repeat: int = 1
+    """An action done this many times, every_s apart (targets chosen anew each time): a chaos soak."""
+    every_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,8 @@ class Drill:
     description: str = ""
     tags: tuple[str, ...] = ()
     runbook: str | None = None
+    preconditions: tuple[ProbeSpec, ...] = ()
+    """What must hold before the method only: nothing the drill is to show already there (its page open)."""
     steady_state: tuple[ProbeSpec, ...] = ()
     method: tuple[Step, ...] = ()
     stop_conditions: tuple[ProbeSpec, ...] = ()
@@ -131,11 +141,11 @@ class Drill:
         return [s for s in (*self.method, *self.rollbacks) if s.type == "action"]
 
 
-_TOP = ("title", "description", "tags", "runbook", "steady_state", "method", "stop_conditions", "rollbacks",
-        "expect", "interval_s", "settle_s")
+_TOP = ("title", "description", "tags", "runbook", "preconditions", "steady_state", "method", "stop_conditions",
+        "rollbacks", "expect", "interval_s", "settle_s")
 _PROBE_FIELDS = ("name", "probe", "args", "tolerance", "within_s")
 _STEP_FIELDS = ("name", "action", "args", "target", "detect", "recover", "probe", "tolerance", "pause",
-                "wait_for", "within_s")
+                "wait_for", "within_s", "repeat", "every_s")
 
 
 def load_drill(path: str | os.PathLike) -> Drill:
@@ -186,11 +196,13 @@ class _Reader:
         description = self._text(fields, "description")
         tags = tuple(t for t in (r.string(n, "tags") for n in self._list(fields, "tags")) if t)
         runbook = self._text(fields, "runbook") or None
-        if runbook and not (Path(self.source).resolve().parent.parent / runbook).is_file():
+        bases = (Path(self.source).resolve().parent.parent, Path.cwd(), _REPO)  # the drill's repository, or Vigil's
+        if runbook and not any((base / runbook).is_file() for base in bases):
             self.report(fields["runbook"].value.start_mark.line + 1, "runbook", f"no such file {runbook!r} "
                         "(a path from the repository's top, such as runbooks/feed-stale.md)")
-        steady = tuple(p for p in (self.probe(n, f"steady_state[{i}]", need_tolerance=True)
-                                   for i, n in enumerate(self._list(fields, "steady_state"))) if p)
+        steady, before = (tuple(p for p in (self.probe(n, f"{key}[{i}]", need_tolerance=True)
+                                            for i, n in enumerate(self._list(fields, key))) if p)
+                          for key in ("steady_state", "preconditions"))
         method = tuple(s for s in (self.step(n, f"method[{i}]") for i, n in enumerate(self._list(fields, "method")))
                        if s)
         stops = tuple(p for p in (self.probe(n, f"stop_conditions[{i}]", need_tolerance=True)
@@ -200,7 +212,8 @@ class _Reader:
         expect = tuple(e for e in (self.expectation(n, f"expect[{i}]")
                                    for i, n in enumerate(self._list(fields, "expect"))) if e)
         timing = {k: r.number(fields[k].value, k, above=0) for k in ("interval_s", "settle_s") if k in fields}
-        return Drill(self.source, title or "", description, tags, runbook, steady, method, stops, rollbacks, expect,
+        return Drill(self.source, title or "", description, tags, runbook, before, steady, method, stops, rollbacks,
+                     expect,
                      **{k: v for k, v in timing.items() if v is not None})
 
     # ---- parts -----------------------------------------------------------------------------------------
@@ -269,10 +282,13 @@ class _Reader:
             if "detect" in fields else None
         recover = self.probe(fields["recover"].value, f"{where}.recover", need_tolerance=True, timed=True) \
             if "recover" in fields else None
+        repeat = self.r.integer(fields["repeat"].value, f"{where}.repeat", minimum=1) if "repeat" in fields else 1
+        every = self.r.number(fields["every_s"].value, f"{where}.every_s", minimum=0) if "every_s" in fields else 0.0
         label = unique(name or action or "?", at, where)  # even a broken step's name, for what refers to it
-        if action is None or args is None:
+        if action is None or args is None or repeat is None or every is None:
             return None
-        return Step(label, "action", action, at, args, target, detect=detect, recover=recover)
+        return Step(label, "action", action, at, args, target, detect=detect, recover=recover, repeat=repeat,
+                    every_s=every)
 
     def expectation(self, node: Node, where: str) -> Expectation | None:
         fields = self.r.mapping(node, where, allowed=("step", "measure", *_PROBE_FIELDS))

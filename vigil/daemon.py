@@ -85,7 +85,8 @@ class Daemon:
     def _record(self, phase: str, url: str = "") -> None:
         write_json(self.run_dir / RUNNING_FILE, {
             "phase": phase, "pid": os.getpid(), "run_id": self.run_id, "admin_port": self.admin_port,
-            "redis_url": url, "redis_owned": self.redis_server is not None, "name": self.topo.system.name,
+            "redis_url": url, "redis_owned": self.redis_server is not None,
+            "redis_pid": self.redis_server.pid if self.redis_server else None, "name": self.topo.system.name,
             "topology": self.topo.source, "drillable": self.topo.system.drillable,
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
@@ -125,14 +126,34 @@ class Daemon:
         log.info("running: %d actors, admin port %d, redis %s", len(records), self.admin_port, url)
 
     def _watch(self) -> str:
-        """Wait for a stop request, the root giving up, or the root dying."""
+        """Wait for a stop request, the root giving up, or the root dying; start the Redis it owns again if
+        that dies (from its append-only file: nothing acknowledged is lost)."""
         while not self.stop_requested.wait(0.05):
-            outcome = self.registry.outcome()
+            if self.redis_server is not None and not self.redis_server.alive():
+                why = self._restart_redis()
+                if why:
+                    return why
+            try:
+                outcome = self.registry.outcome()
+            except redis.RedisError:  # Redis paused or coming back: the actors ride it out, so does this
+                outcome = None
             if outcome:
                 return f"root supervisor gave up: {outcome}"
             if not pid_alive(self.root_pid):
                 return "root supervisor process died"
         return self.stop_reason
+
+    def _restart_redis(self) -> str | None:
+        """None once Redis runs again; else why the run must stop."""
+        server = self.redis_server
+        log.warning("redis-server (pid %s) died: starting it again on port %d", server.pid, server.port)
+        try:
+            server.start()
+        except VigilError as err:
+            return f"redis-server died and could not be started again: {err}"
+        self.registry.event("redis", "restarted", pid=server.pid)
+        self._record("running", server.url)
+        return None
 
     def _last_words(self, reason: str) -> None:
         """The tree is gone by itself: its components' last words (the pager's page) before the rest stops."""

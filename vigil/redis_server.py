@@ -53,6 +53,9 @@ class RedisServer:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
     def stop(self, timeout: float = 10.0) -> None:
         if self._proc is None or self._proc.poll() is not None:
             return

@@ -3,36 +3,35 @@ system's integration tests, and what they prove holds for the topology `./run.sh
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.support.harness import REPO, VigilRuns
-from vigil.procs import free_port
-
-FIXED_PORTS = (19110, 19201, 19202, 19203, 19210, 19220)
-"""The default topology's ports (its admin port the harness chooses itself)."""
+from tests.support.harness import VigilRuns
+from tests.support.topologies import default_on_free_ports
 
 
-def default_topology() -> str:
-    text = (REPO / "topology.yaml").read_text()
-    for port in FIXED_PORTS:
-        text = text.replace(str(port), str(free_port()))
-    # written elsewhere, its relative paths are the repository's
-    return re.sub(r"(?<=[ \[])reference/", f"{REPO}/reference/", text)
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    """The default topology, running for a module's drills (with its own Redis, as ./run.sh starts it)."""
-    runs = VigilRuns(tmp_path_factory.mktemp("desk"), "")
-    run = runs(default_topology(), own_redis=True).start()
+def _desk(root: Path):
+    runs = VigilRuns(root, "")
+    run = runs(default_on_free_ports(), own_redis=True).start()
     try:
         run.wait_all_running(timeout=60)
         yield run
     finally:
         runs.close_all()
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    """The default topology, running for a module's drills (with its own Redis, as ./run.sh starts it)."""
+    yield from _desk(tmp_path_factory.mktemp("desk"))
+
+
+@pytest.fixture
+def fresh_desk(tmp_path):
+    """The default topology started for one drill: what one drill leaves behind (a strategy its host halted
+    after the restarts a chaos soak caused) is no other drill's starting point."""
+    yield from _desk(tmp_path / "desk")
 
 
 def drill(run, file: str | Path, *args: str, timeout: float = 300.0) -> tuple[int, dict, str]:

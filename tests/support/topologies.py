@@ -1,7 +1,24 @@
 """Topology text for tests."""
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_PORTS = (19110, 19201, 19202, 19203, 19210, 19220)
+"""The default topology's fixed ports (its admin port a run chooses itself)."""
+
+
+def default_on_free_ports() -> str:
+    """topology.yaml, as ./run.sh starts it, on free ports (never a fixed one in a test or a bench), its
+    relative paths made the repository's so the text runs from anywhere."""
+    from vigil.procs import free_port
+
+    text = (REPO / "topology.yaml").read_text()
+    for port in DEFAULT_PORTS:
+        text = text.replace(str(port), str(free_port()))
+    return re.sub(r"(?<=[ \[])reference/", f"{REPO}/reference/", text)
 
 
 def worker(id: str, restart: str = "permanent", shutdown: int | str = 2000, start: str = "actors.counter:Counter",

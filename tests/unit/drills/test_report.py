@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from drills import report
+from drills.report import timeline
 
 SAMPLE = Path(__file__).resolve().parents[2] / "support" / "drill_journal.json"
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -299,7 +300,7 @@ def test_pages_and_deviations_missing_from_the_timeline_are_drawn_from_the_journ
 def test_axis_ticks_cover_the_drill_at_a_sensible_step(duration, step, label):
     ticks = report.axis_ticks(duration)
     assert ticks[0] == 0 and ticks[-1] >= duration and ticks[-2] < duration
-    assert 3 <= len(ticks) <= report.MAX_TICKS + 1
+    assert 3 <= len(ticks) <= timeline.MAX_TICKS + 1
     assert ticks[1] == pytest.approx(step)
     j = {"duration_s": duration, "run": [{"name": "the whole drill", "type": "action", "start_s": 0,
                                           "end_s": duration, "status": "succeeded"}]}
@@ -326,7 +327,7 @@ def test_fifty_steps_get_fifty_rows(journal):
     page = report.html(j)
     svg = svg_of(page)
     assert len(classes(svg, "bar bar-action")) == 50
-    assert int(svg.get("height")) > 50 * report.ROW_H
+    assert int(svg.get("height")) > 50 * timeline.ROW_H
     assert all(f"kill actor {i}" in page for i in range(50))
     assert float(classes(svg, "tick")[-1].get("data-t")) >= 101.0
 

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from drills.catalog import PROBES, Found
@@ -151,6 +152,40 @@ def unexpected_pages(live: Live, *, allow: list = ()) -> Found:  # type: ignore[
     return Found(len(keys), keys)
 
 
+@PROBES.add
+def sink_pages(live: Live, *, alert: str = "", with_runbook: bool = False) -> Found:
+    """Triggers the local Events API endpoint (the pager sink) received since the drill began (of one alert;
+    with_runbook: only those whose links name a runbook file that exists): what on-call's phone got."""
+    from vigil.pager_sink import read_events
+
+    cert = live.advertised(live.one(roles.PAGER_SINK), "cert")
+    if not cert:
+        raise LookupError("the pager sink has not advertised where it keeps what it received")
+    got = [e for e in read_events(Path(cert).parent) if e["event_action"] == "trigger"
+           and e["received_at"] >= live.started_at and (not alert or e["dedup_key"].split(":", 1)[0] == alert)]
+    if with_runbook:
+        got = [e for e in got if any(Path(link["href"].removeprefix("file://")).is_file()
+                                     for link in e.get("links") or () if "runbook" in link.get("text", ""))]
+    return Found(len(got), [f"{e['dedup_key']}: {e['payload']['summary'][:120]}" for e in got])
+
+
+@PROBES.add
+def risk_denials(live: Live, *, reason: str = "", strategy: str = "") -> Found:
+    """Orders the risk gateway denied since the drill began (for one reason, of one strategy): a real limit
+    tripping, as a stop condition."""
+    rows = live.strategies()
+    before = live.baseline.get("denials", {})
+    found = {}
+    for name, row in rows.items():
+        if strategy and name != strategy:
+            continue
+        for why, n in row["denials"].items():
+            if not reason or why == reason:
+                was = before.get(f"{name} {why}", 0)
+                found[f"{name} {why}"] = n - was if n >= was else n  # counted from zero by an OMS restarted
+    return Found(sum(found.values()), sorted(f"{k}: {n}" for k, n in found.items() if n))
+
+
 def _is(row: dict[str, Any], alert: str, source: str) -> bool:
     problem, _, where = row["dedup_key"].partition(":")
     return problem == alert and (not source or where == source)
@@ -291,3 +326,4 @@ def note_baseline(live: Live) -> None:
     live.baseline["quarantined"] = {path: dict(_feed(live, path).quarantined) for path in live.paths(roles.FEED)}
     rows = live.strategies()
     live.baseline["pnl"] = {name: _pnl(live, name) for name in rows} | {"": _pnl(live, "")}
+    live.baseline["denials"] = {f"{name} {why}": n for name, row in rows.items() for why, n in row["denials"].items()}

@@ -72,9 +72,12 @@ class Runner:
         orders_before: set[str] = set()
         fills_before = None
         try:
-            note_baseline(live)
-            orders_before = {o["cl_ord_id"] for o in live.orders()}
-            fills_before = _fills(live)
+            try:
+                note_baseline(live)
+                orders_before = {o["cl_ord_id"] for o in live.orders()}
+                fills_before = _fills(live)
+            except Exception as err:  # an actor the probes need does not answer: nothing to start from
+                raise _Refused(f"the running topology does not answer the drill's questions: {err}") from None
             self.progress(f"steady state before: {len(drill.steady_state)} probes")
             journal["preconditions"] = ready = [self.result(p) for p in drill.preconditions]
             if not all(r["ok"] for r in ready):

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.harness import VigilRuns
-from tests.support.topologies import default_on_free_ports
+from tests.support.topologies import REPO, default_on_free_ports
 
 
 def _desk(root: Path):
     runs = VigilRuns(root, "")
-    run = runs(default_on_free_ports(), own_redis=True).start()
+    run = runs(default_on_free_ports(), own_redis=True)
+    (run.topology.parent / "runbooks").symlink_to(REPO / "runbooks")  # where pages link them, as from the repo
+    run.start()
     try:
         run.wait_all_running(timeout=60)
         yield run

@@ -10,10 +10,9 @@ from __future__ import annotations
 import time
 
 import pytest
-import zmq
 
 from actors.feed.validation import RULES, Validator
-from tests.unit.venues.test_md_lines import DEADLINE_S, PROBE, _endpoint, _join, _subscribers
+from tests.unit.venues.test_md_lines import _endpoint, _join, _subscribers, _take
 from tests.unit.venues.test_venue_bulk_work import Inbox, _turns_until, running_venue
 from venues.engine import VenueError
 from venues.faults import MD_CORRUPT_RULES
@@ -45,19 +44,6 @@ def lines(venue):
 
 def _validator() -> Validator:
     return Validator({s: Instrument(s, 0.01, reference_price=100.0) for s in SYMBOLS})
-
-
-def _take(sub: zmq.Socket, n: int) -> list[list[bytes]]:
-    """The next n messages that are not probes, as raw frames (a garbage one does not decode)."""
-    got, deadline = [], time.monotonic() + DEADLINE_S
-    while len(got) < n:
-        left_ms = int((deadline - time.monotonic()) * 1000)
-        if left_ms <= 0 or not sub.poll(left_ms):
-            raise AssertionError(f"timed out with {len(got)} of {n} messages")
-        frames = sub.recv_multipart()
-        if frames[0] != b"Q" + PROBE.encode():
-            got.append(frames)
-    return got
 
 
 class _Orders:

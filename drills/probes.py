@@ -50,8 +50,12 @@ def actors_down(live: Live) -> Found:
     """Actors not up (0: every one running, each with a live process): one killed counts at once, before its
     supervisor has heard."""
     down = [f"{a['path']} {a.get('state')} (pid {a.get('pid')})" for a in live.actors()
-            if a.get("state") not in ("running", "degraded") or not pid_alive(int(a.get("pid") or 0) or -1)]
+            if a.get("state") not in ("running", "degraded") or not _up(int(a.get("pid") or 0))]
     return Found(len(down), down)
+
+
+def _up(pid: int) -> bool:
+    return pid > 0 and pid_alive(pid)  # pid_alive(0) or (-1) would ask about a whole process group
 
 
 @PROBES.add
@@ -224,11 +228,11 @@ def _lost(live: Live) -> dict[str, str]:
 def venue_duplicates(live: Live) -> Found:
     """ClOrdIDs the venue received twice, fills it reported twice, and strategy ids that reached it as two
     orders (0: none): what a restarted sender must never produce."""
-    found = []
-    for comp_id, copy in live.drop_copies().items():
+    found, copies = [], live.drop_copies()
+    for comp_id, copy in copies.items():
         found += [f"{comp_id} ClOrdID {i} received twice" for i in copy["duplicated_cl_ord_ids"]]
         found += [f"{comp_id} fill {i} reported twice" for i in copy["duplicated_fills"]]
-    at_venue = {w["order_id"] for copy in live.drop_copies().values() for w in (*copy["working"], *copy["fills"])}
+    at_venue = {w["order_id"] for copy in copies.values() for w in (*copy["working"], *copy["fills"])}
     per_client_id = Counter((o["strategy"], o["client_id"]) for o in live.orders()
                             if o.get("client_id") and o.get("order_id") in at_venue)
     found += [f"{strategy} order {client_id} reached the venue {n} times"

@@ -177,7 +177,7 @@ class Runner:
         except Exception as err:  # an action that could not be done: the journal says why
             entry["status"], entry["error"] = "failed", f"{type(err).__name__}: {err}"
         finally:
-            entry["end_s"] = self.now()
+            entry["end_s"], entry["end"] = self.now(), _iso(time.time())
             entry["duration_s"] = round(entry["end_s"] - entry["start_s"], 3)
             if entry["status"] == "failed":
                 self.progress(f"          {step.name}: FAILED: {entry['error']}")
@@ -225,9 +225,9 @@ class Runner:
             self.progress(f"          {what}ed after {once[key]:.2f} s: {spec.name}")
 
     def _entry(self, step: Step, status: str = "succeeded", error: str | None = None) -> dict[str, Any]:
-        now = self.now()
-        return {"name": step.name, "type": step.type, "kind": step.kind, "targets": [], "start_s": now,
-                "end_s": now, "duration_s": 0.0, "status": status, "output": None, "error": error,
+        now, at = self.now(), _iso(time.time())
+        return {"name": step.name, "type": step.type, "kind": step.kind, "targets": [], "start": at, "end": at,
+                "start_s": now, "end_s": now, "duration_s": 0.0, "status": status, "output": None, "error": error,
                 "time_to_detect_s": None, "time_to_recover_s": None}
 
     # ---- probing ------------------------------------------------------------------------------------

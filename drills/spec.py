@@ -137,9 +137,6 @@ class Drill:
     settle_s: float = 30.0
     """How long the steady state may take to hold again after the method (and to hold before it)."""
 
-    def actions(self) -> list[Step]:
-        return [s for s in (*self.method, *self.rollbacks) if s.type == "action"]
-
 
 _TOP = ("title", "description", "tags", "runbook", "preconditions", "steady_state", "method", "stop_conditions",
         "rollbacks", "expect", "interval_s", "settle_s")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
-from vocabulary.market_data import MarketFrames, Quote, Trade, decode
+from vocabulary.market_data import MarketFrames, Quote, Trade, decode, traceparent_of
 
 RETRY = timedelta(milliseconds=200)
 SUBSCRIBE = "market-input:subscribe"
@@ -70,7 +70,7 @@ class MarketInput:
             if wanted is not None and item.symbol not in wanted:
                 continue
             if isinstance(item, Quote):
-                self.context = frames[2].decode("ascii", errors="replace") if len(frames) > 2 else None
+                self.context = traceparent_of(frames)
                 self.on_quote(item)
                 self.context = None
             elif self.on_trade is not None:

@@ -109,16 +109,14 @@ def _interrupt_on(*signals: int) -> None:
 
 
 def _dry_run(drill, live, args: argparse.Namespace) -> int:
-    import random
-
     from drills.runner import Runner
     from drills.targets import resolve
 
-    runner, rng = Runner(drill, live, seed=args.seed), random.Random(args.seed)
+    runner = Runner(drill, live, seed=args.seed)
     steps = []
     for step in (*drill.method, *drill.rollbacks):
         try:
-            targets = resolve(step.target, live, rng) if step.target is not None else []
+            targets = resolve(step.target, live, runner.rng) if step.target is not None else []
             picked = f"{step.target.describe()}: " if step.target is not None and step.target.random else ""
             what = picked + ", ".join(targets)
         except Exception as err:

@@ -115,7 +115,9 @@ def request(message: Mapping[int, str], owner: str, specs: dict[str, SymbolSpec]
     return None
 
 
-def _price(ticks: int | float | None, spec: SymbolSpec) -> str:
+def price_text(ticks: int | float | None, spec: SymbolSpec) -> str:
+    """A price in ticks as the FIX reports write it: 10007 ticks of 0.01 is "100.07", not the product's
+    100.07000000000001 ("" for none)."""
     return f"{ticks * spec.tick_size:.10g}" if ticks is not None else ""
 
 
@@ -134,11 +136,11 @@ def execution_report(r: ExecutionReport, spec: SymbolSpec, begin_string: str) ->
     set_fields(m, ((37, r.order_id), (11, r.cl_ord_id), (41, r.orig_cl_ord_id), (17, r.exec_id),
                    (150, exec_type), (39, ord_status), (1, r.account), (55, r.symbol), (54, r.side.value),
                    (38, r.order_qty), (40, r.ord_type.value if r.ord_type else None),
-                   (44, _price(r.price, spec)), (59, r.tif.value if r.tif else None),
-                   (14, r.cum_qty), (151, r.leaves_qty), (6, _price(r.avg_px, spec) or "0"),
+                   (44, price_text(r.price, spec)), (59, r.tif.value if r.tif else None),
+                   (14, r.cum_qty), (151, r.leaves_qty), (6, price_text(r.avg_px, spec) or "0"),
                    (19, r.exec_ref_id), (58, text)))
     if r.last_qty or r.exec_type in (ExecType.TRADE, ExecType.TRADE_CORRECT, ExecType.TRADE_CANCEL):
-        set_fields(m, ((32, r.last_qty), (31, _price(r.last_px, spec) or "0")))
+        set_fields(m, ((32, r.last_qty), (31, price_text(r.last_px, spec) or "0")))
     if reason is not None:
         m.setField(103, str(int(reason.value if hasattr(reason, "value") else reason)))
     if begin_string != FIX42 and r.trade_id:

@@ -493,9 +493,8 @@ class _ClientCopy:
 
 
 def _decimal(ticks: int | float | None, spec: SymbolSpec) -> float | None:
-    """A price in ticks as the FIX reports write it (codec), as a number: 10007 ticks of 0.01 is 100.07,
-    not the 100.07000000000001 of the product."""
-    return None if ticks is None else float(f"{ticks * spec.tick_size:.10g}")
+    """A price in ticks as the FIX reports write it (codec.price_text), as a number."""
+    return None if ticks is None else float(codec.price_text(ticks, spec))
 
 
 def _client(session: str) -> str:

@@ -78,6 +78,11 @@ def decode(frames: list[bytes]) -> Quote | Trade:
     raise ValueError(f"topic {topic[:16]!r} with a {len(payload)}-byte payload is neither a quote nor a trade")
 
 
+def traceparent_of(frames: list[bytes] | tuple[bytes, ...]) -> str | None:
+    """The optional third frame: where the message was published (None: sent without one)."""
+    return frames[2].decode("ascii", errors="replace") if len(frames) > 2 else None
+
+
 class MarketFrames(Message, frozen=True):
     """Market-data messages as a feed publishes them (each its frames), handed over as a message: how a
     runner without sockets (vigil.inprocess, a replay) gives a strategy its market data."""

@@ -16,7 +16,7 @@ import numpy as np
 import zmq
 
 from vocabulary.market_batch import BATCH_PREFIX, QUOTES
-from vocabulary.market_data import Quote, Trade, decode
+from vocabulary.market_data import Quote, Trade, decode, traceparent_of
 
 
 @dataclass
@@ -33,8 +33,9 @@ class Update:
 
 
 def _context(update: Update, symbol: str, frames: list[bytes]) -> None:
-    if len(frames) > 2:
-        update.contexts[symbol] = frames[2].decode("ascii", errors="replace")
+    context = traceparent_of(frames)
+    if context is not None:
+        update.contexts[symbol] = context
     else:
         update.contexts.pop(symbol, None)
 

@@ -27,3 +27,15 @@ def vigil(tmp_path, redis_server):
     runs = VigilRuns(tmp_path, redis_server.url)
     yield runs
     runs.close_all()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that ran Vigil carries the end of its logs, so a failure in CI can be read after the fact."""
+    outcome = yield
+    report = outcome.get_result()
+    runs = getattr(item, "funcargs", {}).get("vigil")
+    if report.when == "call" and report.failed and isinstance(runs, VigilRuns):
+        tails = runs.log_tails()
+        if tails:
+            report.sections.append(("Vigil logs", tails))

@@ -4,8 +4,10 @@ at their effective time to positions and open orders (the state they build is re
 A halt stops new orders and replaces in a symbol (cancels still go through); a venue's resume lifts
 only a venue's halt. A corporate action is applied once (by id) when the clock passes its effective
 time, and each open order of its symbol is then adjusted by policy (a cancel/replace on the new
-terms, or a cancel) as soon as its session is up and the order settled. An adjustment that cannot be
-made leaves the order on its old terms, with an alert: it is never tried twice.
+terms, or a cancel) as soon as its session is up and the order settled; an order the adjustment makes
+bolder (a sell lowered by a split) waits until our orders on the other side are on the new terms, or
+it would trade with one of them. An adjustment that cannot be made leaves the order on its old terms,
+with an alert: it is never tried twice.
 """
 from __future__ import annotations
 
@@ -120,10 +122,11 @@ class ReferenceDesk:
                 orders = sum(action.id in ids for ids in reference.pending.values())
                 self.out.event("corporate_action", id=action.id, symbol=action.symbol, action=action.describe(),
                                open_orders=str(orders), policy=self.policy)
-        for cl_ord_id, action_ids in list(reference.pending.items()):
-            self._adjust(cl_ord_id, reference.applied[action_ids[0]])
+        for bold in (False, True):  # what makes an order less aggressive goes first (see _adjust)
+            for cl_ord_id, action_ids in list(reference.pending.items()):
+                self._adjust(cl_ord_id, reference.applied[action_ids[0]], bold)
 
-    def _adjust(self, cl_ord_id: str, action: CorporateAction) -> None:
+    def _adjust(self, cl_ord_id: str, action: CorporateAction, bold: bool) -> None:
         order = self.state.blotter.find(cl_ord_id)
         if order is None or not order.is_open:
             self.out.persist({"event": CA_ORDER, "cl_ord_id": cl_ord_id, "action": action.id, "outcome": "closed"})
@@ -132,6 +135,9 @@ class ReferenceDesk:
                 or order.status is OrdStatus.PENDING_NEW:
             return  # the venue must hear of it: try again on the next check
         adjustment = plan(order, action, self.policy, self.instruments[order.symbol])
+        if adjustment.bolder and (not bold or self._other_side_unadjusted(order, action)):
+            # A sell lowered to post-split terms beside our buy still on pre-split terms would trade with it
+            return
         request_id = self.state.ids.next() if adjustment.outcome in ("cancel", "replace") else None
         # Logged before the request: after a crash in between the order is not adjusted twice.
         self.out.persist({"event": CA_ORDER, "cl_ord_id": cl_ord_id, "action": action.id,
@@ -145,6 +151,15 @@ class ReferenceDesk:
                                    request_id)
         except Refused as why:
             self.refused(cl_ord_id, action.id, str(why))
+
+    def _other_side_unadjusted(self, order: Any, action: CorporateAction) -> bool:
+        """Whether an open order of ours on the other side of `order`'s symbol still waits on `action`, or on
+        the venue's answer to an adjustment."""
+        reference, blotter = self.state.reference, self.state.blotter
+        waiting = {id(blotter.find(c)) for c, ids in reference.pending.items() if action.id in ids}
+        waiting |= {id(blotter.find(c)) for c, _ in reference.requests.values()}
+        return any(o.symbol == order.symbol and o.side is not order.side and id(o) in waiting
+                   for o in blotter.open_orders())
 
     def adjusting(self, cl_ord_id: str | None) -> tuple[str, str] | None:
         """(order, action) when `cl_ord_id` is the request of an adjustment still waiting for its answer."""

@@ -36,6 +36,9 @@ class Adjustment:
     qty: Decimal | None = None
     """The order's new total quantity (what is filled stays, what is left is adjusted)."""
     price: Decimal | None = None
+    bolder: bool = False
+    """The new limit is nearer the other side of the book (a buy's higher, a sell's lower): on new terms
+    before our orders on that side are, the order could trade with one of them."""
 
 
 def plan(order: Any, action: CorporateAction, policy: str, instrument: Instrument) -> Adjustment:
@@ -50,7 +53,8 @@ def plan(order: Any, action: CorporateAction, policy: str, instrument: Instrumen
         return Adjustment("cancel")
     if leaves == order.leaves_qty and price == limit:
         return Adjustment("keep")
-    return Adjustment("replace", order.cum_qty + leaves, price)
+    bolder = price is not None and limit is not None and (price - limit) * order.side.sign > 0
+    return Adjustment("replace", order.cum_qty + leaves, price, bolder)
 
 
 class ReferenceState:

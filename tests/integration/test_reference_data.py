@@ -89,8 +89,9 @@ def test_a_split_and_a_dividend_adjust_resting_orders_at_the_venue_and_positions
     with RawFixClient(ports["fix"], "TESTER") as tester:
         tester.new_order("ACME", "2", 6, "100.00")
         wait_status(run, new(run, qty="6", price="100.00", session="fix-a"), "Filled")  # long 6 @ 100
-    buy = new(run, qty="10", price="99.51", session="fix-a")
+    # The sell first: lowered to post-split terms before the buy is, it would trade with our own buy
     sell = new(run, side="sell", qty="7", price="100.55", session="fix-a")
+    buy = new(run, qty="10", price="99.51", session="fix-a")
     wait_status(run, buy, "New"), wait_status(run, sell, "New")
 
     _actions_file(tmp_path, {"id": "ACME-div", "symbol": "ACME", "type": "dividend", "amount": 0.5,
@@ -104,9 +105,9 @@ def test_a_split_and_a_dividend_adjust_resting_orders_at_the_venue_and_positions
         # dividend: the buy limit drops by 0.50 (99.01); then the split: twice the quantity at half the
         # price, rounded never towards aggression (buy 49.505 -> 49.50, sell 50.275 -> 50.28)
         b = wait_for(lambda: (o := order(run, buy))["qty"] == "20" and o["status"] == "New" and o,
-                     what="the buy adjusted for the dividend, then the split, and the venue agreeing")
+                     what=lambda: f"the buy adjusted for the dividend, then the split (now {order(run, buy)})")
         s = wait_for(lambda: (o := order(run, sell))["qty"] == "14" and o["status"] == "New" and o,
-                     what="the sell adjusted for the split")
+                     what=lambda: f"the sell adjusted for the split (now {order(run, sell)})")
         assert (Decimal(b["price"]), b["leaves_qty"]) == (Decimal("49.50"), "20")
         assert (Decimal(s["price"]), s["leaves_qty"]) == (Decimal("50.28"), "14")
         with RawFixClient(ports["fix"], "TESTER") as tester:  # the venue's book holds the new terms
@@ -125,7 +126,7 @@ def test_a_split_and_a_dividend_adjust_resting_orders_at_the_venue_and_positions
         rows = json.loads(cli(run, "corporate-actions", "--json")[1])["corporate_actions"]
         return {a["id"]: (a["status"], a["orders_waiting"]) for a in rows}
     wait_for(lambda: settled() == {"ACME-div": ("applied", []), "ACME-split": ("applied", []),
-                                   "ACME-later": ("pending", [])}, what=f"actions settled (now {settled()})")
+                                   "ACME-later": ("pending", [])}, what=lambda: f"actions settled (now {settled()})")
     assert sorted(e["id"] for e in run.events("corporate_action")) == ["ACME-div", "ACME-split"]
 
     run.wait_running(OMS, not_pid=run.kill(OMS))  # applied once: a restart books nothing again

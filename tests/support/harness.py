@@ -18,15 +18,16 @@ REPO = Path(__file__).resolve().parents[2]
 """On the PYTHONPATH of every run, so that a topology can name the tests' own actors (tests.support...)."""
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll until predicate() is truthy; fail with `what` after `timeout` seconds."""
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str | Callable[[], str] = "condition") -> Any:
+    """Poll until predicate() is truthy; fail with `what` after `timeout` seconds (a callable: what it says
+    then, so the message can show how things stood when the wait gave up)."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what() if callable(what) else what}")
         time.sleep(0.02)
 
 
@@ -128,6 +129,17 @@ class VigilRuns:
         run = VigilRun(self.tmp_path / f"vigil{len(self.runs)}", topology, None if own_redis else self.redis_url)
         self.runs.append(run)
         return run
+
+    def log_tails(self, lines: int = 60) -> str:
+        """The end of each run's daemon and actor logs: what a failed test's report shows (CI keeps no files)."""
+        parts = []
+        for run in self.runs:
+            for name in ("vigil.log", "thespian.log"):
+                path = run.run_dir / name
+                if path.exists():
+                    tail = path.read_text(errors="replace").splitlines()[-lines:]
+                    parts.append(f"--- {path} (last {len(tail)} lines)\n" + "\n".join(tail))
+        return "\n".join(parts)
 
     def close_all(self) -> None:
         swept = {str(r.run_dir): r.close() for r in self.runs}

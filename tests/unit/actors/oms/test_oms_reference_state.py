@@ -40,6 +40,15 @@ def test_policy_cancel_and_nothing_left_cancel_and_a_dividend_keeps_a_sell():
     assert (buy.outcome, buy.qty, buy.price) == ("replace", D(100), D("19.71"))
 
 
+def test_a_new_limit_nearer_the_other_side_is_bolder_so_it_waits_for_our_orders_there():
+    # a split lowers a sell towards our buys, a reverse split raises a buy towards our sells
+    assert plan(acme(side="Sell"), action(), "adjust", ACME).bolder
+    assert plan(acme(), action(ratio="1:2"), "adjust", ACME).bolder
+    assert not plan(acme(), action(), "adjust", ACME).bolder
+    assert not plan(acme(side="Sell"), action(ratio="1:2"), "adjust", ACME).bolder
+    assert not plan(acme(), action("dividend"), "adjust", ACME).bolder
+
+
 def test_events_replay_to_the_same_halts_actions_and_waiting_orders():
     split, div = action(), action("dividend")
     orders = [acme(cl="A"), acme(cl="B")]

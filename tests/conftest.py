@@ -2,7 +2,7 @@
 import pytest
 import redis
 
-from tests.support.harness import VigilRuns
+from tests.support.harness import VigilRun, VigilRuns
 from vigil.redis_server import RedisServer
 
 
@@ -34,8 +34,8 @@ def pytest_runtest_makereport(item, call):
     """A failed test that ran Vigil carries the end of its logs, so a failure in CI can be read after the fact."""
     outcome = yield
     report = outcome.get_result()
-    runs = getattr(item, "funcargs", {}).get("vigil")
-    if report.when == "call" and report.failed and isinstance(runs, VigilRuns):
-        tails = runs.log_tails()
+    if report.failed:
+        runs = [v for v in getattr(item, "funcargs", {}).values() if isinstance(v, (VigilRuns, VigilRun))]
+        tails = "\n".join(filter(None, (r.log_tails() for r in runs)))
         if tails:
-            report.sections.append(("Vigil logs", tails))
+            report.sections.append((f"Vigil logs ({report.when})", tails))

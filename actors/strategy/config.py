@@ -24,8 +24,9 @@ class StrategyHostConfig(Config):
     """The id of the feed it takes market data from."""
     oms: NonEmpty = "oms"
     max_restarts: PositiveInt = 3
-    """Starts within restart_window_s beyond this many halt the strategy (it keeps raising): its host stays
-    up, calls it no more, and raises an alert, rather than restart it until its supervisor gives up."""
+    """Exceptions of the strategy's code within restart_window_s beyond this many halt it (it keeps
+    raising): its host stays up, calls it no more, and raises an alert, rather than restart it until its
+    supervisor gives up. A kill of its host, or a restart with its feed, does not count."""
     restart_window_s: Positive = 60.0
 
     def strategy_class(self) -> type[Strategy]:

@@ -17,9 +17,10 @@ The host advertises its book and symbols (vocabulary.signals): how the signal in
 signal's order of this strategy goes in.
 
 An exception in strategy code is a crash of this component (the runtime records the traceback and its
-supervisor restarts it). A strategy whose host starts more than max_restarts times within
+supervisor restarts it). A strategy whose code raises more than max_restarts times within
 restart_window_s is halted: the host stays up, calls it no more, raises an alert, and puts the strategy
-in HALTED at the OMS (where trading states live). It stays so until a person resumes it
+in HALTED at the OMS (where trading states live). Only its own code's exceptions count: a host killed,
+or restarted with its feed, is no strategy failing. It stays so until a person resumes it
 (ResumeStrategy: `vigil strategy resume`, which resumes it at the OMS too).
 """
 from __future__ import annotations
@@ -58,7 +59,7 @@ from vocabulary.signals import STRATEGY_BOOK, STRATEGY_SYMBOLS
 
 RESYNC = timedelta(seconds=2)
 RETRY = timedelta(milliseconds=200)
-INTENT, STARTED, HALTED, RESUMED = "intent", "started", "halted", "resumed"
+INTENT, RAISED, HALTED, RESUMED = "intent", "raised", "halted", "resumed"
 _SIGN = {"buy": 1, "sell": -1, "Buy": 1, "Sell": -1, "1": 1, "2": -1}
 
 
@@ -84,13 +85,15 @@ class StrategyHost(Component):
         self.positions: dict[str, Decimal] = {}
         self._counted: dict[str, Decimal] = {}  # client id -> its CumQty already in `positions`
         self.quotes: dict[str, Quote] = {}
-        self.starts: list[int] = []
+        self.raised: list[int] = []
+        """When the strategy's code raised lately (the newest max_restarts + 1)."""
         self.halted: str | None = None
         self.trading_state = "ACTIVE"
         """At the OMS (StrategyState): a HALTED strategy is not called on market data or timers."""
         self._strategy_state: Any = None
         self._running = False  # the strategy was started (after the first StrategyBook)
         self.market = MarketInput(self, config.feed, config.symbols, self._quote, self._trade)
+        self._its_code = _StrategyCode(self)
         # A decision consumes the feed's quote (ZeroMQ): no parent (the feed keeps no span per quote), the quote
         # named by its feed and sequence number
         self._decide_attrs = {"vigil.actor": self.path, "vigil.strategy": self.id,
@@ -106,29 +109,27 @@ class StrategyHost(Component):
         if kind == INTENT:
             self.intents[event["client_id"]] = event
             self.next_id = max(self.next_id, event["n"] + 1)
-        elif kind == STARTED:
-            self.starts = [*self.starts, event["at_ns"]][-(self.config.max_restarts + 2):]
+        elif kind == RAISED:
+            self.raised = [*self.raised, event["at_ns"]][-(self.config.max_restarts + 1):]
         elif kind == HALTED:
             self.halted = event["reason"]
         elif kind == RESUMED:
-            self.halted, self.starts = None, []
+            self.halted, self.raised = None, []
 
     def snapshot(self) -> Any:
-        return {"next_id": self.next_id, "intents": self.intents, "starts": self.starts, "halted": self.halted,
+        return {"next_id": self.next_id, "intents": self.intents, "raised": self.raised, "halted": self.halted,
                 "strategy": self.strategy.snapshot()}
 
     def restore(self, snapshot: Any) -> None:
         self.next_id, self.intents = snapshot["next_id"], dict(snapshot["intents"])
-        self.starts, self.halted = list(snapshot["starts"]), snapshot["halted"]
+        self.raised, self.halted = list(snapshot.get("raised", ())), snapshot["halted"]
         self._strategy_state = snapshot["strategy"]
 
     def on_running(self) -> None:
-        now = self.clock.now_ns()
-        self.persist({"event": STARTED, "at_ns": now})
         window = self.config.restart_window_s * 1e9
-        recent = [t for t in self.starts if now - t <= window]
+        recent = [t for t in self.raised if self.clock.now_ns() - t <= window]
         if self.halted is None and len(recent) > self.config.max_restarts:
-            self.persist({"event": HALTED, "reason": f"started {len(recent)} times within "
+            self.persist({"event": HALTED, "reason": f"its code raised {len(recent)} times within "
                                                      f"{self.config.restart_window_s:g} s: it keeps failing"})
             self._to_oms(SetTradingState("strategy", self.id, "HALTED", self.halted, operator=self.path))
         if self.halted is not None:
@@ -172,9 +173,10 @@ class StrategyHost(Component):
             self._cancel_if_asked(update)
         if not self._running:
             self._running = True
-            if self._strategy_state is not None:
-                self.strategy.restore(self._strategy_state)
-            self.strategy.on_start(self.ctx)
+            with self._its_code:
+                if self._strategy_state is not None:
+                    self.strategy.restore(self._strategy_state)
+                self.strategy.on_start(self.ctx)
 
     def _update(self, update: OrderUpdate) -> None:
         client_id = update.client_id or update.root_cl_ord_id  # none: an operator's order (a flatten's)
@@ -186,7 +188,8 @@ class StrategyHost(Component):
             self._counted[client_id] = cum
         self.orders[client_id] = update
         self._cancel_if_asked(update)
-        self.strategy.on_order(update)
+        with self._its_code:
+            self.strategy.on_order(update)
 
     def cancel(self, client_id: str) -> None:
         update = self.orders.get(client_id)
@@ -209,7 +212,8 @@ class StrategyHost(Component):
                              "Buy" if _SIGN.get(intent.get("side", "buy")) == 1 else "Sell", intent.get("qty", "0"),
                              intent.get("price"), "Rejected", "0", "0", "0", f"denied: {denied.reason}", False)
         self.orders[denied.client_id] = update
-        self.strategy.on_order(update)
+        with self._its_code:
+            self.strategy.on_order(update)
 
     def submit(self, symbol: str, side: str, qty: Any, price: Any, ord_type: str, tif: str) -> str:
         if side not in ("buy", "sell"):
@@ -287,13 +291,15 @@ class StrategyHost(Component):
                 sent = self.next_id
                 self.decisions += 1
                 self.decided_at = self.clock.monotonic()
-                self.strategy.on_quote(quote)
+                with self._its_code:
+                    self.strategy.on_quote(quote)
                 if self.next_id == sent:
                     decision.drop()
 
     def _trade(self, trade: Trade) -> None:
         if self._calling():
-            self.strategy.on_trade(trade)
+            with self._its_code:
+                self.strategy.on_trade(trade)
 
     def _calling(self) -> bool:
         return self._running and self.trading_state != "HALTED"
@@ -319,7 +325,25 @@ class StrategyHost(Component):
         elif isinstance(payload, tuple) and payload[0] == "timer":
             self.wakeup_after(self._timers[payload[1]], payload)
             if self._calling():
-                self.strategy.on_timer(payload[1])
+                with self._its_code:
+                    self.strategy.on_timer(payload[1])
+
+
+class _StrategyCode:
+    """Around a call into the strategy: what its code raises is logged (the crash-loop guard counts it),
+    then crashes the host as before. A class, not a generator: it is on every quote's path."""
+
+    def __init__(self, host: StrategyHost) -> None:
+        self.host = host
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> bool:
+        if isinstance(err, Exception):
+            host = self.host
+            host.persist({"event": RAISED, "at_ns": host.clock.now_ns(), "error": f"{type(err).__name__}: {err}"})
+        return False
 
 
 def _to_tick(price: Any, tick: Decimal) -> Decimal:

@@ -109,6 +109,16 @@ class VigilRun:
     def leftovers(self) -> list[int]:
         return processes_of_run(self.run_id) if self.run_id else []
 
+    def log_tails(self, lines: int = 60) -> str:
+        """The end of the daemon's and the actors' logs."""
+        parts = []
+        for name in ("vigil.log", "thespian.log"):
+            path = self.run_dir / name
+            if path.exists():
+                tail = path.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {path} (last {len(tail)} lines)\n" + "\n".join(tail))
+        return "\n".join(parts)
+
     def close(self) -> list[int]:
         """Stop the run if it still runs; returns the pids that had to be swept."""
         info = self.info()
@@ -132,14 +142,7 @@ class VigilRuns:
 
     def log_tails(self, lines: int = 60) -> str:
         """The end of each run's daemon and actor logs: what a failed test's report shows (CI keeps no files)."""
-        parts = []
-        for run in self.runs:
-            for name in ("vigil.log", "thespian.log"):
-                path = run.run_dir / name
-                if path.exists():
-                    tail = path.read_text(errors="replace").splitlines()[-lines:]
-                    parts.append(f"--- {path} (last {len(tail)} lines)\n" + "\n".join(tail))
-        return "\n".join(parts)
+        return "\n".join(run.log_tails(lines) for run in self.runs)
 
     def close_all(self) -> None:
         swept = {str(r.run_dir): r.close() for r in self.runs}

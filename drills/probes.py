@@ -19,17 +19,22 @@ from vigil.procs import pid_alive
 from vocabulary import roles
 
 SETTLE_S = 0.3
-"""A comparison of Vigil's books with the venue's that finds a difference looks again after this long and
-keeps only what differed both times: a fill on the wire is in one book a few ms before the other."""
+SETTLE_WITHIN_S = 5.0
+"""A comparison of Vigil's books with the venue's that finds a difference looks again every SETTLE_S and
+keeps only what it finds at every look for SETTLE_WITHIN_S: a fill on the wire is in one book a few ms
+before the other, and one sent while a FIX session or the OMS was restarting reaches Vigil's books when
+the session has logged on again and the OMS has reconciled (some seconds in a chaos soak)."""
 
 
-def _settled(compare: Callable[[], dict[str, str]]) -> list[str]:
-    """What a comparison found ({key: description}) that it finds again SETTLE_S later."""
-    first = compare()
-    if not first:
-        return []
-    time.sleep(SETTLE_S)
-    return sorted(text for key, text in compare().items() if key in first)
+def _settled(compare: Callable[[], dict[Any, str]]) -> list[str]:
+    """What a comparison found ({key: description}) at every look (see SETTLE_WITHIN_S), as last described."""
+    found = compare()
+    deadline = time.monotonic() + SETTLE_WITHIN_S
+    while found and time.monotonic() < deadline:
+        time.sleep(SETTLE_S)
+        now = compare()
+        found = {key: now[key] for key in found if key in now}
+    return sorted(found.values())
 
 
 # ---- actors -----------------------------------------------------------------------------------------
@@ -247,12 +252,13 @@ def position_breaks(live: Live) -> Found:
     return Found(len(breaks), breaks)
 
 
-def _breaks(live: Live) -> dict[str, str]:
+def _breaks(live: Live) -> dict[tuple[str, Decimal], str]:
     ours: Counter = Counter()
     for row in live.positions():
         ours[row["symbol"]] += Decimal(str(row["qty"]))
     theirs = _venue_net(live)
-    return {symbol: f"{symbol}: Vigil {ours[symbol]:f}, venue {theirs[symbol]:f}"
+    # Keyed by the difference too: the same break seen again, not another fill on its way
+    return {(symbol, theirs[symbol] - ours[symbol]): f"{symbol}: Vigil {ours[symbol]:f}, venue {theirs[symbol]:f}"
             for symbol in sorted(set(ours) | set(theirs)) if ours[symbol] != theirs[symbol]}
 
 

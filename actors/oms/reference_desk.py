@@ -123,10 +123,13 @@ class ReferenceDesk:
                 self.out.event("corporate_action", id=action.id, symbol=action.symbol, action=action.describe(),
                                open_orders=str(orders), policy=self.policy)
         for bold in (False, True):  # what makes an order less aggressive goes first (see _adjust)
+            waiting = self._waiting() if bold else None
             for cl_ord_id, action_ids in list(reference.pending.items()):
-                self._adjust(cl_ord_id, reference.applied[action_ids[0]], bold)
+                self._adjust(cl_ord_id, reference.applied[action_ids[0]], waiting)
 
-    def _adjust(self, cl_ord_id: str, action: CorporateAction, bold: bool) -> None:
+    def _adjust(self, cl_ord_id: str, action: CorporateAction, waiting: set | None) -> None:
+        """waiting: None, bolder adjustments wait; else what still waits (_waiting), the other side of which
+        they wait for."""
         order = self.state.blotter.find(cl_ord_id)
         if order is None or not order.is_open:
             self.out.persist({"event": CA_ORDER, "cl_ord_id": cl_ord_id, "action": action.id, "outcome": "closed"})
@@ -135,7 +138,8 @@ class ReferenceDesk:
                 or order.status is OrdStatus.PENDING_NEW:
             return  # the venue must hear of it: try again on the next check
         adjustment = plan(order, action, self.policy, self.instruments[order.symbol])
-        if adjustment.bolder and (not bold or self._other_side_unadjusted(order, action)):
+        other = (order.symbol, -order.side.sign)
+        if adjustment.bolder and (waiting is None or (*other, action.id) in waiting or (*other, None) in waiting):
             # A sell lowered to post-split terms beside our buy still on pre-split terms would trade with it
             return
         request_id = self.state.ids.next() if adjustment.outcome in ("cancel", "replace") else None
@@ -152,14 +156,18 @@ class ReferenceDesk:
         except Refused as why:
             self.refused(cl_ord_id, action.id, str(why))
 
-    def _other_side_unadjusted(self, order: Any, action: CorporateAction) -> bool:
-        """Whether an open order of ours on the other side of `order`'s symbol still waits on `action`, or on
-        the venue's answer to an adjustment."""
-        reference, blotter = self.state.reference, self.state.blotter
-        waiting = {id(blotter.find(c)) for c, ids in reference.pending.items() if action.id in ids}
-        waiting |= {id(blotter.find(c)) for c, _ in reference.requests.values()}
-        return any(o.symbol == order.symbol and o.side is not order.side and id(o) in waiting
-                   for o in blotter.open_orders())
+    def _waiting(self) -> set[tuple[str, int, str | None]]:
+        """(symbol, side's sign, action id) of our open orders still waiting on an action, and (symbol, sign,
+        None) of those waiting on the venue's answer to an adjustment."""
+        reference, find = self.state.reference, self.state.blotter.find
+        waiting: set[tuple[str, int, str | None]] = set()
+        for cl_ord_id, action_ids in reference.pending.items():
+            if (order := find(cl_ord_id)) is not None and order.is_open:
+                waiting.update((order.symbol, order.side.sign, a) for a in action_ids)
+        for cl_ord_id, _ in reference.requests.values():
+            if (order := find(cl_ord_id)) is not None and order.is_open:
+                waiting.add((order.symbol, order.side.sign, None))
+        return waiting
 
     def adjusting(self, cl_ord_id: str | None) -> tuple[str, str] | None:
         """(order, action) when `cl_ord_id` is the request of an adjustment still waiting for its answer."""

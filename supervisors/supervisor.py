@@ -49,6 +49,7 @@ class _Child:
 
 class Supervisor(VigilActor):
     role = roles.SUPERVISOR
+    rides_out_redis_restarts = True
     def on_start(self, config: Any) -> None:
         sup = self.spec.supervisor
         self.strategy = sup.strategy

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 
 from tests.support.harness import run_cli, wait_for
@@ -123,3 +125,15 @@ def test_check_accepts_the_repo_topology_and_rejects_a_bad_one(tmp_path):
 def _alive(pid: int) -> bool:
     from vigil.procs import pid_alive
     return pid_alive(pid)
+
+
+def test_a_child_dying_while_redis_restarts_does_not_take_its_supervisor_down(vigil):
+    run = vigil(TREE, own_redis=True).start()
+    info, feed, root = run.info(), run.pid("root/market/feed"), run.pid("root")
+    os.kill(int(info["redis_pid"]), signal.SIGKILL)
+    os.kill(feed, signal.SIGKILL)  # its supervisor hears of it while Redis is down, and asks Redis why
+    wait_for(lambda: (run.info() or {}).get("redis_pid") not in (None, info["redis_pid"]), timeout=30,
+             what="the daemon starting its Redis again")
+    run.wait_running("root/market/feed", not_pid=feed, timeout=30)
+    assert _alive(int(info["pid"])) and run.pid("root") == root  # the run and its root went on
+    run.wait_all_running(timeout=30)

@@ -82,8 +82,8 @@ class VigilActor(Actor, Hooks):
     lane: Lane | None = None
     _own_wait: OwnWait | None = None
     rides_out_redis_restarts = False
-    """Whether its Redis calls retry a refused connection for some 4 s (a restart of Redis) rather than fail at
-    once: a supervisor's do, because a supervisor that crashes takes its subtree with it (the root: the run)."""
+    """Whether its Redis calls retry a refused connection for some 4.6 s (a restart of Redis) rather than fail
+    at once: a supervisor's do, because a supervisor that crashes takes its subtree with it (the root: the run)."""
 
     def on_child_exited(self, msg: ChildActorExited) -> None:
         pass

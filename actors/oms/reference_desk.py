@@ -128,8 +128,8 @@ class ReferenceDesk:
                 self._adjust(cl_ord_id, reference.applied[action_ids[0]], waiting)
 
     def _adjust(self, cl_ord_id: str, action: CorporateAction, waiting: set | None) -> None:
-        """waiting: None, bolder adjustments wait; else what still waits (_waiting), the other side of which
-        they wait for."""
+        """waiting: None on the first pass (no bolder adjustment goes yet), else what _waiting found: a bolder
+        adjustment goes only when nothing on the other side of its symbol is in it."""
         order = self.state.blotter.find(cl_ord_id)
         if order is None or not order.is_open:
             self.out.persist({"event": CA_ORDER, "cl_ord_id": cl_ord_id, "action": action.id, "outcome": "closed"})
